@@ -1,0 +1,104 @@
+/*
+ * smtp_session.h: one SMTP client session over a transport.
+ *
+ * The session drives the dialogue of RFC 5321 with the extensions a mail
+ * submission client needs: EHLO (HELO only when nothing secure is needed),
+ * STARTTLS (RFC 3207), AUTH (RFC 4954) and PIPELINING (RFC 2920). It owns the
+ * protocol state and nothing else: it neither connects nor decides policy
+ * (which relay, whether to retry). A session that saw any error is dead: every
+ * later call fails with SMTP_E_STATE, so a broken connection is never reused.
+ * Credentials are never put into an error message.
+ */
+#ifndef SMTP_SESSION_H
+#define SMTP_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smtp_ehlo.h"
+#include "smtp_error.h"
+#include "smtp_transport.h"
+
+/* How TLS is used; the glue resolves the user's "auto" into one of these. */
+typedef enum {
+	SMTP_TLS_NONE = 0,  /* plain text all the way */
+	SMTP_TLS_STARTTLS,  /* required: fail before AUTH or MAIL if not offered or refused */
+	SMTP_TLS_IMPLICIT   /* the transport is TLS from the first byte */
+} smtp_tls_mode_t;
+
+/* RFC 4954 4: an AUTH command line may be 12288 octets (the base64 grows it). */
+#define SMTP_AUTH_LINE_MAX 12288
+/* RFC 5321 4.5.3.1.4: a command line is at most 512 octets including CRLF. */
+#define SMTP_COMMAND_LINE_MAX 512
+/* Text kept of a reply for results and error messages. */
+#define SMTP_REPLY_TEXT_KEEP 400
+
+typedef struct {
+	const char *helo;            /* EHLO/HELO domain; required */
+	smtp_tls_mode_t tls;
+	const char *user;            /* NULL or "" = no AUTH */
+	const char *password;        /* secret */
+	const char *oauth_token;     /* secret; when set, XOAUTH2 is the only mechanism used */
+	bool allow_cleartext_auth;   /* only when the user explicitly chose tls=none */
+	unsigned timeout_ms;         /* deadline for each reply and each write */
+} smtp_session_config_t;
+
+typedef struct smtp_session smtp_session_t;
+
+/* What happened to one recipient of a transaction. */
+typedef struct {
+	int code;                            /* RCPT reply code */
+	char reply[SMTP_REPLY_TEXT_KEEP];    /* printable reply, for refused recipients */
+} smtp_rcpt_status_t;
+
+typedef struct {
+	size_t nrcpts;
+	smtp_rcpt_status_t *rcpt;   /* nrcpts entries, in envelope order; owned */
+	size_t accepted;            /* recipients with a 2xx to RCPT */
+	int code;                   /* reply to the final dot */
+	char reply[SMTP_REPLY_TEXT_KEEP];
+	char queue_id[64];          /* "" when the server stated none */
+	bool data_sent;             /* the final dot went out: a lost reply now means an unknown outcome */
+} smtp_send_result_t;
+
+/* One piece of the message; the pieces are sent as if concatenated. */
+typedef struct {
+	const char *data;
+	size_t len;
+} smtp_piece_t;
+
+/* Copies cfg's strings. Returns NULL when out of memory. The transport is borrowed. */
+smtp_session_t *smtp_session_new(const smtp_session_config_t *cfg, const smtp_transport_t *t);
+/* Frees the session and wipes the secrets it copied; does not close the transport. NULL is a no-op. */
+void smtp_session_free(smtp_session_t *s);
+
+/* Reads the greeting, says EHLO, starts TLS as configured, authenticates. */
+smtp_rc_t smtp_session_open(smtp_session_t *s, smtp_error_t *err);
+
+/* One transaction: MAIL FROM:<from>, RCPT TO for every recipient, DATA and the
+ * message (canonicalised on the fly: CRLF line ends, dot-stuffing, final dot).
+ * With PIPELINING the envelope goes out in one write. Succeeds when the server
+ * accepted the message for at least one recipient; res tells which ones.
+ * res must be initialised with smtp_send_result_init. */
+smtp_rc_t smtp_session_send(smtp_session_t *s, const char *from, const char *const *rcpts,
+                            size_t nrcpts, const smtp_piece_t *pieces, size_t npieces,
+                            smtp_send_result_t *res, smtp_error_t *err);
+
+/* Sends QUIT and waits briefly for the reply; errors are ignored. The session is dead afterwards. */
+void smtp_session_quit(smtp_session_t *s);
+
+/* True while the session may carry another transaction. */
+bool smtp_session_is_usable(const smtp_session_t *s);
+
+/* Capabilities from the last EHLO (after TLS, the ones from the EHLO inside TLS). */
+const smtp_caps_t *smtp_session_caps(const smtp_session_t *s);
+/* True once TLS is active (implicit or STARTTLS). */
+bool smtp_session_is_tls(const smtp_session_t *s);
+/* The mechanism used for AUTH (SMTP_AUTH_* bit), 0 when none was. */
+unsigned smtp_session_auth_mech(const smtp_session_t *s);
+
+void smtp_send_result_init(smtp_send_result_t *res);
+void smtp_send_result_destroy(smtp_send_result_t *res);
+
+#endif
