@@ -1,0 +1,861 @@
+/* smtp_session.c: see smtp_session.h. */
+#include "smtp_session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "smtp_buf.h"
+#include "smtp_canon.h"
+#include "smtp_compat.h"
+#include "smtp_reply.h"
+#include "smtp_sasl.h"
+
+/* Bytes read from the transport at a time, and kept until the parser takes them. */
+#define SMTP_SESSION_READ_CHUNK 8192
+/* The DATA phase writes the canonicalised message through a buffer of this size,
+ * so a message of any size costs the same memory. */
+#define SMTP_SESSION_DATA_CHUNK 65536
+/* Commands queued for one write: the pipelined envelope of a transaction with
+ * many recipients (RFC 2920 allows any number of commands before DATA). */
+#define SMTP_SESSION_OUT_MAX (4u * 1024u * 1024u)
+/* QUIT is a courtesy: never wait long for its reply. */
+#define SMTP_QUIT_WAIT_MS 2000u
+
+struct smtp_session {
+	smtp_transport_t t;
+	char *helo;
+	char *user;
+	char *password;
+	char *token;
+	smtp_tls_mode_t tls_mode;
+	bool allow_cleartext_auth;
+	unsigned timeout_ms;
+
+	smtp_reply_parser_t parser;
+	char in[SMTP_SESSION_READ_CHUNK];
+	size_t in_pos, in_len;
+	smtp_buf_t out;
+	char *data_buf;
+
+	smtp_caps_t caps;
+	bool tls_active;
+	bool opened;
+	bool dead;     /* saw an error: refuses further transactions */
+	bool in_sync;  /* every reply to what was sent has been read: QUIT still makes sense */
+	unsigned auth_mech;
+};
+
+static char *dup_or_null(const char *s)
+{
+	size_t n;
+	char *p;
+
+	if (s == NULL || s[0] == '\0') {
+		return NULL;
+	}
+	n = strlen(s);
+	p = malloc(n + 1);
+	if (p != NULL) {
+		memcpy(p, s, n + 1);
+	}
+	return p;
+}
+
+static void free_secret(char *s)
+{
+	if (s != NULL) {
+		OPENSSL_cleanse(s, strlen(s));
+		free(s);
+	}
+}
+
+smtp_session_t *smtp_session_new(const smtp_session_config_t *cfg, const smtp_transport_t *t)
+{
+	smtp_session_t *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		return NULL;
+	}
+	s->t = *t;
+	s->tls_mode = cfg->tls;
+	s->allow_cleartext_auth = cfg->allow_cleartext_auth;
+	s->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 30000u;
+	s->helo = dup_or_null(cfg->helo);
+	s->user = dup_or_null(cfg->user);
+	s->password = dup_or_null(cfg->password);
+	s->token = dup_or_null(cfg->oauth_token);
+	s->data_buf = malloc(SMTP_SESSION_DATA_CHUNK);
+	smtp_reply_parser_init(&s->parser);
+	smtp_buf_init(&s->out, SMTP_SESSION_OUT_MAX);
+	s->in_sync = true;
+	if (s->helo == NULL || s->data_buf == NULL
+	    || (cfg->user != NULL && cfg->user[0] != '\0' && s->user == NULL)
+	    || (cfg->password != NULL && cfg->password[0] != '\0' && s->password == NULL)
+	    || (cfg->oauth_token != NULL && cfg->oauth_token[0] != '\0' && s->token == NULL)) {
+		smtp_session_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void smtp_session_free(smtp_session_t *s)
+{
+	if (s == NULL) {
+		return;
+	}
+	free(s->helo);
+	free(s->user);
+	free_secret(s->password);
+	free_secret(s->token);
+	free(s->data_buf);
+	smtp_reply_parser_destroy(&s->parser);
+	/* The output buffer may have held an AUTH line. */
+	if (s->out.data != NULL) {
+		OPENSSL_cleanse(s->out.data, s->out.cap);
+	}
+	smtp_buf_destroy(&s->out);
+	free(s);
+}
+
+bool smtp_session_is_usable(const smtp_session_t *s)
+{
+	return s != NULL && s->opened && !s->dead;
+}
+
+const smtp_caps_t *smtp_session_caps(const smtp_session_t *s)
+{
+	return &s->caps;
+}
+
+bool smtp_session_is_tls(const smtp_session_t *s)
+{
+	return s->tls_active;
+}
+
+unsigned smtp_session_auth_mech(const smtp_session_t *s)
+{
+	return s->auth_mech;
+}
+
+void smtp_send_result_init(smtp_send_result_t *res)
+{
+	memset(res, 0, sizeof(*res));
+}
+
+void smtp_send_result_destroy(smtp_send_result_t *res)
+{
+	if (res != NULL) {
+		free(res->rcpt);
+		memset(res, 0, sizeof(*res));
+	}
+}
+
+/* Any failure kills the session (STYLE 9); whether the dialogue is still in
+ * step decides only whether a polite QUIT may follow. */
+static smtp_rc_t die(smtp_session_t *s, smtp_rc_t rc, bool in_sync)
+{
+	s->dead = true;
+	if (!in_sync) {
+		s->in_sync = false;
+	}
+	return rc;
+}
+
+static uint64_t deadline(const smtp_session_t *s)
+{
+	return smtp_clock_ms() + s->timeout_ms;
+}
+
+/* The one place a command line is built (STYLE 17): CR, LF and NUL can never
+ * reach the wire through an argument, so no argument can smuggle a command. */
+static smtp_rc_t queue_command(smtp_session_t *s, const char *verb, const char *arg, size_t arglen,
+                               size_t line_max, smtp_stage_t stage, smtp_error_t *err)
+{
+	size_t vlen = strlen(verb);
+	size_t i;
+	smtp_rc_t rc;
+
+	for (i = 0; i < arglen; i++) {
+		if (arg[i] == '\r' || arg[i] == '\n' || arg[i] == '\0') {
+			return smtp_error_set(err, SMTP_E_ARG, stage, 0,
+			                      "refusing to send a %s command containing a CR, LF or NUL byte", verb);
+		}
+	}
+	if (vlen + arglen + 2 > line_max) {
+		return smtp_error_set(err, SMTP_E_LIMIT, stage, 0,
+		                      "%s command would be %zu octets, over the limit of %zu (RFC 5321 4.5.3.1.4)",
+		                      verb, vlen + arglen + 2, line_max);
+	}
+	rc = smtp_buf_append(&s->out, verb, vlen);
+	if (rc == SMTP_OK && arglen > 0) {
+		rc = smtp_buf_append(&s->out, arg, arglen);
+	}
+	if (rc == SMTP_OK) {
+		rc = smtp_buf_append(&s->out, "\r\n", 2);
+	}
+	if (rc != SMTP_OK) {
+		return smtp_error_set(err, rc, stage, 0, "cannot queue the %s command: %s", verb, smtp_rc_name(rc));
+	}
+	return SMTP_OK;
+}
+
+/* "MAIL FROM:<" addr ">" style commands. */
+static smtp_rc_t queue_path_command(smtp_session_t *s, const char *verb, const char *addr,
+                                    smtp_stage_t stage, smtp_error_t *err)
+{
+	char line[SMTP_COMMAND_LINE_MAX];
+	size_t alen = strlen(addr);
+
+	if (alen + 2 >= sizeof(line)) {
+		return smtp_error_set(err, SMTP_E_LIMIT, stage, 0, "address of %zu octets is too long for %s", alen, verb);
+	}
+	line[0] = '<';
+	memcpy(line + 1, addr, alen);
+	line[alen + 1] = '>';
+	return queue_command(s, verb, line, alen + 2, SMTP_COMMAND_LINE_MAX, stage, err);
+}
+
+static smtp_rc_t flush(smtp_session_t *s, smtp_stage_t stage, smtp_error_t *err)
+{
+	smtp_rc_t rc;
+
+	if (s->out.len == 0) {
+		return SMTP_OK;
+	}
+	rc = s->t.write(s->t.ctx, s->out.data, s->out.len, deadline(s), err);
+	/* What went out may have been an AUTH line: do not leave it in memory. */
+	OPENSSL_cleanse(s->out.data, s->out.len);
+	smtp_buf_reset(&s->out);
+	if (rc != SMTP_OK) {
+		if (err != NULL && err->stage == SMTP_STAGE_NONE) {
+			err->stage = stage;
+		}
+		return die(s, rc, false);
+	}
+	return SMTP_OK;
+}
+
+/* Reads one complete reply into s->parser.reply; it stays valid until the next read. */
+static smtp_rc_t read_reply(smtp_session_t *s, smtp_stage_t stage, smtp_error_t *err)
+{
+	uint64_t until = deadline(s);
+
+	for (;;) {
+		size_t used = 0;
+		bool done = false;
+		smtp_rc_t rc;
+
+		if (s->in_pos < s->in_len) {
+			rc = smtp_reply_feed(&s->parser, s->in + s->in_pos, s->in_len - s->in_pos, &used, &done,
+			                     stage, err);
+			s->in_pos += used;
+			if (rc != SMTP_OK) {
+				return die(s, rc, false);
+			}
+			if (done) {
+				return SMTP_OK;
+			}
+		}
+		s->in_pos = 0;
+		s->in_len = 0;
+		/* One deadline for the whole reply: a server trickling a byte at a
+		 * time cannot hold the caller past it. */
+		rc = s->t.read(s->t.ctx, s->in, sizeof(s->in), &s->in_len, until, err);
+		if (rc != SMTP_OK) {
+			if (err != NULL) {
+				err->stage = stage;
+				if (rc == SMTP_E_TIMEOUT) {
+					smtp_error_set(err, rc, stage, 0, "no reply from the server within %u ms",
+					               s->timeout_ms);
+				} else if (rc == SMTP_E_CLOSED) {
+					smtp_error_set(err, rc, stage, 0, "the server closed the connection");
+				}
+			}
+			return die(s, rc, false);
+		}
+	}
+}
+
+static const smtp_reply_t *reply(const smtp_session_t *s)
+{
+	return &s->parser.reply;
+}
+
+/* A negative reply as an error: the code, the enhanced status and the server's text. */
+static smtp_rc_t reply_error(smtp_session_t *s, smtp_stage_t stage, const char *what, smtp_error_t *err)
+{
+	char text[SMTP_REPLY_TEXT_KEEP];
+	const smtp_reply_t *r = reply(s);
+
+	smtp_reply_format(r, text, sizeof(text));
+	smtp_error_set(err, SMTP_E_REPLY, stage, r->code, "%s: %s", what, text);
+	if (err != NULL) {
+		memcpy(err->enhanced, r->enhanced, sizeof(err->enhanced));
+	}
+	return die(s, SMTP_E_REPLY, true);
+}
+
+/* Reads a reply and requires its first digit to be `want` (2 = positive completion, 3 = intermediate). */
+static smtp_rc_t expect(smtp_session_t *s, int want, smtp_stage_t stage, const char *what, smtp_error_t *err)
+{
+	smtp_rc_t rc = read_reply(s, stage, err);
+
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	if (reply(s)->code / 100 != want) {
+		return reply_error(s, stage, what, err);
+	}
+	return SMTP_OK;
+}
+
+static bool needs_tls(const smtp_session_t *s)
+{
+	return s->tls_mode != SMTP_TLS_NONE;
+}
+
+static bool needs_auth(const smtp_session_t *s)
+{
+	return s->user != NULL;
+}
+
+static smtp_rc_t say_ehlo(smtp_session_t *s, smtp_error_t *err)
+{
+	smtp_rc_t rc;
+
+	memset(&s->caps, 0, sizeof(s->caps));
+	rc = queue_command(s, "EHLO ", s->helo, strlen(s->helo), SMTP_COMMAND_LINE_MAX, SMTP_STAGE_EHLO, err);
+	if (rc == SMTP_OK) {
+		rc = flush(s, SMTP_STAGE_EHLO, err);
+	}
+	if (rc == SMTP_OK) {
+		rc = read_reply(s, SMTP_STAGE_EHLO, err);
+	}
+	if (rc != SMTP_OK) {
+		return die(s, rc, false);
+	}
+	if (reply(s)->code / 100 == 2) {
+		smtp_caps_parse(&s->caps, reply(s));
+		return SMTP_OK;
+	}
+	/* RFC 5321 3.2: fall back to HELO for an old server, but only when nothing
+	 * that needs extensions (STARTTLS, AUTH) is wanted: HELO would otherwise be
+	 * a way to talk us out of TLS. */
+	if (reply(s)->code / 100 != 5 || needs_tls(s) || needs_auth(s) || s->tls_active) {
+		return reply_error(s, SMTP_STAGE_EHLO, "server refused EHLO", err);
+	}
+	rc = queue_command(s, "HELO ", s->helo, strlen(s->helo), SMTP_COMMAND_LINE_MAX, SMTP_STAGE_EHLO, err);
+	if (rc == SMTP_OK) {
+		rc = flush(s, SMTP_STAGE_EHLO, err);
+	}
+	if (rc == SMTP_OK) {
+		rc = expect(s, 2, SMTP_STAGE_EHLO, "server refused HELO", err);
+	}
+	return rc;
+}
+
+static smtp_rc_t start_tls(smtp_session_t *s, smtp_error_t *err)
+{
+	smtp_rc_t rc;
+
+	if (!s->caps.starttls) {
+		return die(s, smtp_error_set(err, SMTP_E_TLS, SMTP_STAGE_TLS, 0,
+		                             "the server does not offer STARTTLS, and TLS is required "
+		                             "(a man-in-the-middle may have removed it; for implicit TLS "
+		                             "use port 465 or tls=implicit)"), true);
+	}
+	rc = queue_command(s, "STARTTLS", NULL, 0, SMTP_COMMAND_LINE_MAX, SMTP_STAGE_TLS, err);
+	if (rc == SMTP_OK) {
+		rc = flush(s, SMTP_STAGE_TLS, err);
+	}
+	if (rc == SMTP_OK) {
+		rc = read_reply(s, SMTP_STAGE_TLS, err);
+	}
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	if (reply(s)->code != 220) {
+		char text[SMTP_REPLY_TEXT_KEEP];
+		smtp_reply_format(reply(s), text, sizeof(text));
+		smtp_error_set(err, SMTP_E_TLS, SMTP_STAGE_TLS, reply(s)->code, "the server refused STARTTLS: %s", text);
+		return die(s, SMTP_E_TLS, true);
+	}
+	/* RFC 3207 6 and curl CVE-2021-22947: anything that arrived after the 220
+	 * came before the handshake, in plain text, and would be taken as the
+	 * first reply inside TLS. Refuse rather than discard. */
+	if (s->in_pos < s->in_len || (s->t.pending != NULL && s->t.pending(s->t.ctx))) {
+		return die(s, smtp_error_set(err, SMTP_E_PROTOCOL, SMTP_STAGE_TLS, 0,
+		                             "the server sent data after its 220 reply to STARTTLS "
+		                             "(plaintext injection); connection abandoned"), false);
+	}
+	rc = s->t.starttls(s->t.ctx, deadline(s), err);
+	if (rc != SMTP_OK) {
+		if (err != NULL) {
+			err->stage = SMTP_STAGE_TLS;
+		}
+		return die(s, rc, false);
+	}
+	s->tls_active = true;
+	/* RFC 3207 4.2: forget everything learned before TLS and ask again. */
+	return say_ehlo(s, err);
+}
+
+/* Sends a line that carries a secret and wipes it. */
+static smtp_rc_t send_secret_line(smtp_session_t *s, const char *prefix, smtp_buf_t *payload, smtp_error_t *err)
+{
+	smtp_rc_t rc = queue_command(s, prefix, payload->data, payload->len, SMTP_AUTH_LINE_MAX, SMTP_STAGE_AUTH, err);
+
+	if (payload->data != NULL) {
+		OPENSSL_cleanse(payload->data, payload->len);
+	}
+	smtp_buf_reset(payload);
+	if (rc == SMTP_OK) {
+		rc = flush(s, SMTP_STAGE_AUTH, err);
+	}
+	return rc;
+}
+
+static smtp_rc_t auth_failed(smtp_session_t *s, smtp_error_t *err)
+{
+	char what[160];
+	size_t n = 0;
+	const char *prefix = "authentication failed for user '";
+
+	/* The user name is printed (sanitised), never the password or token. */
+	memcpy(what, prefix, strlen(prefix));
+	n = strlen(prefix);
+	n += smtp_text_sanitize(what + n, 64, s->user, strlen(s->user));
+	what[n] = '\0';
+	{
+		const char *mid = "' with ";
+		size_t ml = strlen(mid), nl = strlen(smtp_sasl_name(s->auth_mech));
+		if (n + ml + nl < sizeof(what)) {
+			memcpy(what + n, mid, ml);
+			memcpy(what + n + ml, smtp_sasl_name(s->auth_mech), nl + 1);
+		}
+	}
+	return reply_error(s, SMTP_STAGE_AUTH, what, err);
+}
+
+static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
+{
+	smtp_buf_t payload;
+	smtp_rc_t rc;
+	unsigned mech;
+	const char *user = s->user;
+	const char *secret = s->token != NULL ? s->token : (s->password != NULL ? s->password : "");
+
+	if (!s->tls_active && !s->allow_cleartext_auth) {
+		return die(s, smtp_error_set(err, SMTP_E_AUTH, SMTP_STAGE_AUTH, 0,
+		                             "refusing to send credentials over an unencrypted connection "
+		                             "(use tls=starttls or implicit; tls=none allows it explicitly)"), true);
+	}
+	if (s->caps.auth == 0) {
+		return die(s, smtp_error_set(err, SMTP_E_AUTH, SMTP_STAGE_AUTH, 0,
+		                             "the server offers no AUTH, but a username is configured "
+		                             "(is this a submission port such as 587 or 465?)"), true);
+	}
+	mech = smtp_sasl_choose(s->caps.auth, s->token != NULL);
+	if (mech == 0) {
+		return die(s, smtp_error_set(err, SMTP_E_AUTH, SMTP_STAGE_AUTH, 0,
+		                             "no usable AUTH mechanism: the server offers%s%s%s%s, smtpmail %s",
+		                             (s->caps.auth & SMTP_AUTH_PLAIN) ? " PLAIN" : "",
+		                             (s->caps.auth & SMTP_AUTH_LOGIN) ? " LOGIN" : "",
+		                             (s->caps.auth & SMTP_AUTH_CRAM_MD5) ? " CRAM-MD5" : "",
+		                             (s->caps.auth & SMTP_AUTH_XOAUTH2) ? " XOAUTH2" : "",
+		                             s->token != NULL ? "needs XOAUTH2 for an OAuth token"
+		                                              : "supports PLAIN, LOGIN and CRAM-MD5 with a password"), true);
+	}
+	s->auth_mech = mech;
+	smtp_buf_init(&payload, SMTP_AUTH_LINE_MAX);
+
+	switch (mech) {
+	case SMTP_AUTH_PLAIN:
+		/* RFC 4954 4: the initial response saves a round trip. */
+		rc = smtp_sasl_plain(&payload, user, strlen(user), secret, strlen(secret), err);
+		if (rc == SMTP_OK) {
+			rc = send_secret_line(s, "AUTH PLAIN ", &payload, err);
+		}
+		break;
+	case SMTP_AUTH_XOAUTH2:
+		rc = smtp_sasl_xoauth2(&payload, user, strlen(user), secret, strlen(secret), err);
+		if (rc == SMTP_OK) {
+			rc = send_secret_line(s, "AUTH XOAUTH2 ", &payload, err);
+		}
+		if (rc == SMTP_OK) {
+			rc = read_reply(s, SMTP_STAGE_AUTH, err);
+		}
+		/* A failed XOAUTH2 answers 334 with a JSON error and waits for an
+		 * empty line before its final 535. */
+		if (rc == SMTP_OK && reply(s)->code == 334) {
+			rc = queue_command(s, "", NULL, 0, SMTP_COMMAND_LINE_MAX, SMTP_STAGE_AUTH, err);
+			if (rc == SMTP_OK) {
+				rc = flush(s, SMTP_STAGE_AUTH, err);
+			}
+			if (rc == SMTP_OK) {
+				rc = read_reply(s, SMTP_STAGE_AUTH, err);
+			}
+		}
+		smtp_buf_destroy(&payload);
+		if (rc != SMTP_OK) {
+			return die(s, rc, false);
+		}
+		return reply(s)->code == 235 ? SMTP_OK : auth_failed(s, err);
+	case SMTP_AUTH_CRAM_MD5:
+		rc = queue_command(s, "AUTH CRAM-MD5", NULL, 0, SMTP_COMMAND_LINE_MAX, SMTP_STAGE_AUTH, err);
+		if (rc == SMTP_OK) {
+			rc = flush(s, SMTP_STAGE_AUTH, err);
+		}
+		if (rc == SMTP_OK) {
+			rc = read_reply(s, SMTP_STAGE_AUTH, err);
+		}
+		if (rc == SMTP_OK && reply(s)->code != 334) {
+			smtp_buf_destroy(&payload);
+			return auth_failed(s, err);
+		}
+		if (rc == SMTP_OK) {
+			rc = smtp_sasl_cram_md5(&payload, reply(s)->text.data, reply(s)->text.len, user, strlen(user),
+			                        secret, strlen(secret), err);
+		}
+		if (rc == SMTP_OK) {
+			rc = send_secret_line(s, "", &payload, err);
+		}
+		break;
+	case SMTP_AUTH_LOGIN:
+	default:
+		rc = queue_command(s, "AUTH LOGIN", NULL, 0, SMTP_COMMAND_LINE_MAX, SMTP_STAGE_AUTH, err);
+		if (rc == SMTP_OK) {
+			rc = flush(s, SMTP_STAGE_AUTH, err);
+		}
+		if (rc == SMTP_OK) {
+			rc = read_reply(s, SMTP_STAGE_AUTH, err);
+		}
+		if (rc == SMTP_OK && reply(s)->code != 334) {
+			smtp_buf_destroy(&payload);
+			return auth_failed(s, err);
+		}
+		if (rc == SMTP_OK) {
+			rc = smtp_sasl_login_item(&payload, user, strlen(user), err);
+		}
+		if (rc == SMTP_OK) {
+			rc = send_secret_line(s, "", &payload, err);
+		}
+		if (rc == SMTP_OK) {
+			rc = read_reply(s, SMTP_STAGE_AUTH, err);
+		}
+		if (rc == SMTP_OK && reply(s)->code != 334) {
+			smtp_buf_destroy(&payload);
+			return auth_failed(s, err);
+		}
+		if (rc == SMTP_OK) {
+			rc = smtp_sasl_login_item(&payload, secret, strlen(secret), err);
+		}
+		if (rc == SMTP_OK) {
+			rc = send_secret_line(s, "", &payload, err);
+		}
+		break;
+	}
+	smtp_buf_destroy(&payload);
+	if (rc == SMTP_OK) {
+		rc = read_reply(s, SMTP_STAGE_AUTH, err);
+	}
+	if (rc != SMTP_OK) {
+		return die(s, rc, false);
+	}
+	return reply(s)->code == 235 ? SMTP_OK : auth_failed(s, err);
+}
+
+smtp_rc_t smtp_session_open(smtp_session_t *s, smtp_error_t *err)
+{
+	smtp_rc_t rc;
+
+	if (s->opened || s->dead) {
+		return smtp_error_set(err, SMTP_E_STATE, SMTP_STAGE_GREETING, 0, "session already opened");
+	}
+	s->tls_active = s->tls_mode == SMTP_TLS_IMPLICIT;
+	rc = read_reply(s, SMTP_STAGE_GREETING, err);
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	if (reply(s)->code != 220) {
+		return reply_error(s, SMTP_STAGE_GREETING, "the server refused the connection", err);
+	}
+	rc = say_ehlo(s, err);
+	if (rc == SMTP_OK && s->tls_mode == SMTP_TLS_STARTTLS && !s->tls_active) {
+		rc = start_tls(s, err);
+	}
+	if (rc == SMTP_OK && needs_auth(s)) {
+		rc = authenticate(s, err);
+	}
+	if (rc != SMTP_OK) {
+		return die(s, rc, s->in_sync);
+	}
+	s->opened = true;
+	return SMTP_OK;
+}
+
+/* Reads the reply to one RCPT and records it. */
+static smtp_rc_t read_rcpt_reply(smtp_session_t *s, size_t i, smtp_send_result_t *res, smtp_error_t *err)
+{
+	smtp_rc_t rc = read_reply(s, SMTP_STAGE_RCPT, err);
+
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	res->rcpt[i].code = reply(s)->code;
+	if (reply(s)->code / 100 == 2) {
+		res->accepted++;
+	} else {
+		smtp_reply_format(reply(s), res->rcpt[i].reply, sizeof(res->rcpt[i].reply));
+	}
+	return SMTP_OK;
+}
+
+/* Streams the pieces through the canonicaliser and a fixed buffer, then the final dot. */
+static smtp_rc_t send_body(smtp_session_t *s, const smtp_piece_t *pieces, size_t npieces, smtp_error_t *err)
+{
+	smtp_canon_t canon;
+	size_t fill = 0;
+	size_t i;
+	smtp_rc_t rc;
+
+	smtp_canon_init(&canon);
+	for (i = 0; i < npieces; i++) {
+		size_t off = 0;
+		while (off < pieces[i].len) {
+			size_t consumed = 0, produced = 0;
+			rc = smtp_canon_feed(&canon, pieces[i].data + off, pieces[i].len - off, &consumed,
+			                     s->data_buf + fill, SMTP_SESSION_DATA_CHUNK - fill, &produced, err);
+			if (rc != SMTP_OK) {
+				/* Never send the final dot of a message we could not send whole:
+				 * dropping the connection makes the server discard it. */
+				return die(s, rc, false);
+			}
+			off += consumed;
+			fill += produced;
+			if (fill > SMTP_SESSION_DATA_CHUNK - SMTP_CANON_FINISH_MAX || (consumed == 0 && produced == 0)) {
+				rc = s->t.write(s->t.ctx, s->data_buf, fill, deadline(s), err);
+				if (rc != SMTP_OK) {
+					return die(s, rc, false);
+				}
+				fill = 0;
+			}
+		}
+	}
+	{
+		size_t produced = 0;
+		rc = smtp_canon_finish(&canon, s->data_buf + fill, SMTP_SESSION_DATA_CHUNK - fill, &produced, err);
+		if (rc != SMTP_OK) {
+			return die(s, rc, false);
+		}
+		fill += produced;
+	}
+	rc = s->t.write(s->t.ctx, s->data_buf, fill, deadline(s), err);
+	if (rc != SMTP_OK) {
+		return die(s, rc, false);
+	}
+	return SMTP_OK;
+}
+
+static smtp_rc_t transaction(smtp_session_t *s, const char *from, const char *const *rcpts, size_t nrcpts,
+                             const smtp_piece_t *pieces, size_t npieces, smtp_send_result_t *res,
+                             smtp_error_t *err)
+{
+	bool pipelined = s->caps.pipelining;
+	size_t i, total = 0;
+	smtp_rc_t rc;
+
+	for (i = 0; i < npieces; i++) {
+		total += pieces[i].len;
+	}
+	/* RFC 1870: a message the server already said it cannot take is refused
+	 * here, before anything is sent. */
+	if (s->caps.size_announced && s->caps.size > 0 && total > s->caps.size) {
+		return smtp_error_set(err, SMTP_E_LIMIT, SMTP_STAGE_MAIL, 552,
+		                      "the message of %zu bytes exceeds the server's size limit of %llu bytes",
+		                      total, (unsigned long long)s->caps.size);
+	}
+
+	rc = queue_path_command(s, "MAIL FROM:", from, SMTP_STAGE_MAIL, err);
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	if (!pipelined) {
+		rc = flush(s, SMTP_STAGE_MAIL, err);
+		if (rc == SMTP_OK) {
+			rc = expect(s, 2, SMTP_STAGE_MAIL, "the server refused the sender", err);
+		}
+		if (rc != SMTP_OK) {
+			return rc;
+		}
+	}
+	for (i = 0; i < nrcpts; i++) {
+		rc = queue_path_command(s, "RCPT TO:", rcpts[i], SMTP_STAGE_RCPT, err);
+		if (rc == SMTP_OK && !pipelined) {
+			rc = flush(s, SMTP_STAGE_RCPT, err);
+			if (rc == SMTP_OK) {
+				rc = read_rcpt_reply(s, i, res, err);
+			}
+		}
+		if (rc != SMTP_OK) {
+			/* A pipelined batch not yet written is simply dropped. */
+			smtp_buf_reset(&s->out);
+			return rc;
+		}
+	}
+	if (!pipelined && res->accepted == 0) {
+		goto all_refused;
+	}
+	/* RFC 2920 3.1: DATA ends the pipelined group; the message itself waits for 354. */
+	rc = queue_command(s, "DATA", NULL, 0, SMTP_COMMAND_LINE_MAX, SMTP_STAGE_DATA, err);
+	if (rc == SMTP_OK) {
+		rc = flush(s, pipelined ? SMTP_STAGE_MAIL : SMTP_STAGE_DATA, err);
+	}
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	if (pipelined) {
+		bool mail_ok;
+		rc = read_reply(s, SMTP_STAGE_MAIL, err);
+		if (rc != SMTP_OK) {
+			return rc;
+		}
+		mail_ok = reply(s)->code / 100 == 2;
+		if (!mail_ok) {
+			smtp_rc_t failed = reply_error(s, SMTP_STAGE_MAIL, "the server refused the sender", err);
+			/* Read the RCPT and DATA replies too, so the dialogue stays in step for QUIT. */
+			for (i = 0; i <= nrcpts && read_reply(s, SMTP_STAGE_RCPT, NULL) == SMTP_OK; i++) {
+			}
+			if (i <= nrcpts) {
+				s->in_sync = false;
+			}
+			return failed;
+		}
+		for (i = 0; i < nrcpts; i++) {
+			rc = read_rcpt_reply(s, i, res, err);
+			if (rc != SMTP_OK) {
+				return rc;
+			}
+		}
+	}
+	rc = read_reply(s, SMTP_STAGE_DATA, err);
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	if (res->accepted == 0) {
+		/* Whatever the server said to DATA, there is no one to send to. A 354
+		 * here leaves the server waiting for a message: the dialogue is lost. */
+		if (reply(s)->code == 354) {
+			s->in_sync = false;
+		}
+		goto all_refused;
+	}
+	if (reply(s)->code != 354) {
+		if (reply(s)->code / 100 == 2) {
+			/* A server that says 250 to DATA is not waiting for a message:
+			 * sending it now would be read as commands. */
+			char text[SMTP_REPLY_TEXT_KEEP];
+			smtp_reply_format(reply(s), text, sizeof(text));
+			return die(s, smtp_error_set(err, SMTP_E_PROTOCOL, SMTP_STAGE_DATA, reply(s)->code,
+			                             "the server answered DATA with %s instead of 354; message not sent",
+			                             text), false);
+		}
+		return reply_error(s, SMTP_STAGE_DATA, "the server refused DATA", err);
+	}
+	rc = send_body(s, pieces, npieces, err);
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	res->data_sent = true;
+	rc = read_reply(s, SMTP_STAGE_DATA, err);
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	res->code = reply(s)->code;
+	smtp_reply_format(reply(s), res->reply, sizeof(res->reply));
+	if (reply(s)->code / 100 != 2) {
+		return reply_error(s, SMTP_STAGE_DATA, "the server refused the message", err);
+	}
+	if (!smtp_reply_queue_id(reply(s), res->queue_id, sizeof(res->queue_id))) {
+		res->queue_id[0] = '\0';
+	}
+	return SMTP_OK;
+
+all_refused:
+	for (i = 0; i < nrcpts && res->rcpt[i].code / 100 == 2; i++) {
+	}
+	if (nrcpts == 1) {
+		smtp_error_set(err, SMTP_E_REPLY, SMTP_STAGE_RCPT, res->rcpt[0].code,
+		               "the server refused the recipient <%.256s>: %s", rcpts[0], res->rcpt[0].reply);
+	} else {
+		smtp_error_set(err, SMTP_E_REPLY, SMTP_STAGE_RCPT, i < nrcpts ? res->rcpt[i].code : 0,
+		               "the server refused all %zu recipients; first <%.256s>: %s", nrcpts,
+		               i < nrcpts ? rcpts[i] : "", i < nrcpts ? res->rcpt[i].reply : "");
+	}
+	if (err != NULL && i < nrcpts) {
+		/* The enhanced status is the first token of the kept reply text, after the code. */
+		const char *t = res->rcpt[i].reply;
+		size_t k = 0;
+		if (strlen(t) > 4 && t[0] >= '2' && t[0] <= '5' && t[3] == ' ' && t[4] >= '2' && t[4] <= '5' && t[5] == '.') {
+			t += 4;
+			while (k + 1 < sizeof(err->enhanced) && (t[k] == '.' || (t[k] >= '0' && t[k] <= '9'))) {
+				err->enhanced[k] = t[k];
+				k++;
+			}
+		}
+		err->enhanced[k] = '\0';
+	}
+	return die(s, SMTP_E_REPLY, s->in_sync);
+}
+
+smtp_rc_t smtp_session_send(smtp_session_t *s, const char *from, const char *const *rcpts,
+                            size_t nrcpts, const smtp_piece_t *pieces, size_t npieces,
+                            smtp_send_result_t *res, smtp_error_t *err)
+{
+	smtp_rc_t rc;
+
+	if (!smtp_session_is_usable(s)) {
+		return smtp_error_set(err, SMTP_E_STATE, SMTP_STAGE_MAIL, 0,
+		                      "the SMTP session is not open or already failed");
+	}
+	if (nrcpts == 0) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0, "no recipients");
+	}
+	smtp_send_result_destroy(res);
+	res->rcpt = calloc(nrcpts, sizeof(*res->rcpt));
+	if (res->rcpt == NULL) {
+		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
+	}
+	res->nrcpts = nrcpts;
+	rc = transaction(s, from, rcpts, nrcpts, pieces, npieces, res, err);
+	if (rc != SMTP_OK) {
+		return die(s, rc, s->in_sync && (rc == SMTP_E_REPLY || rc == SMTP_E_LIMIT || rc == SMTP_E_ARG));
+	}
+	return SMTP_OK;
+}
+
+void smtp_session_quit(smtp_session_t *s)
+{
+	smtp_error_t ignored;
+	unsigned saved;
+
+	if (s == NULL || !s->in_sync || (!s->opened && !s->dead)) {
+		if (s != NULL) {
+			s->dead = true;
+		}
+		return;
+	}
+	s->dead = true;
+	s->in_sync = false;
+	saved = s->timeout_ms;
+	if (s->timeout_ms > SMTP_QUIT_WAIT_MS) {
+		s->timeout_ms = SMTP_QUIT_WAIT_MS;
+	}
+	if (queue_command(s, "QUIT", NULL, 0, SMTP_COMMAND_LINE_MAX, SMTP_STAGE_QUIT, &ignored) == SMTP_OK
+	    && flush(s, SMTP_STAGE_QUIT, &ignored) == SMTP_OK) {
+		(void)read_reply(s, SMTP_STAGE_QUIT, &ignored);
+	}
+	s->timeout_ms = saved;
+}
