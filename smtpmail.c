@@ -1,0 +1,1076 @@
+/*
+ * smtpmail.c: the Zend glue. INI settings, smtp_send(), the mail() hook,
+ * the exception classes and phpinfo(). It parses arguments, builds the
+ * core's configuration and message, makes one core call and reports the
+ * outcome; the SMTP work happens in smtp_core/.
+ */
+#ifdef HAVE_CONFIG_H
+# include "config.h"
+#endif
+
+#include "php.h"
+#include "php_ini.h"
+#include "ext/spl/spl_exceptions.h"
+#include "ext/standard/file.h"
+#include "ext/standard/info.h"
+#include "ext/standard/pageinfo.h"
+#include "ext/standard/php_mail.h"
+#include "ext/standard/php_string.h"
+#include "zend_attributes.h"
+#include "zend_exceptions.h"
+#include "zend_smart_str.h"
+#include "zend_interfaces.h"
+
+#include "php_smtpmail.h"
+#include "smtp_core/smtp_addr.h"
+#include "smtp_core/smtp_canon.h"
+#include "smtp_core/smtp_compat.h"
+#include "smtp_core/smtp_message.h"
+#include "smtpmail_arginfo.h"
+
+#ifndef PHP_WIN32
+# include <arpa/inet.h>
+#endif
+
+ZEND_DECLARE_MODULE_GLOBALS(smtpmail)
+
+static zend_class_entry *smtpmail_exception_ce;
+static zend_class_entry *smtpmail_connect_exception_ce;
+static zend_class_entry *smtpmail_tls_exception_ce;
+static zend_class_entry *smtpmail_auth_exception_ce;
+static zend_class_entry *smtpmail_sender_exception_ce;
+static zend_class_entry *smtpmail_recipient_exception_ce;
+static zend_class_entry *smtpmail_data_exception_ce;
+
+/* PHP's own mail(), called when smtpmail.host is empty. */
+static zif_handler original_mail_handler;
+
+/* Where a script may change a setting (the php.ini reference in README.md says
+ * the same): anything that decides where the php.ini credentials are sent, or
+ * whether they are protected, is PHP_INI_SYSTEM. A script that could point
+ * smtpmail.host at its own server with ini_set() would receive the password. */
+PHP_INI_BEGIN()
+	STD_PHP_INI_ENTRY("smtpmail.host", "", PHP_INI_SYSTEM, OnUpdateString, host, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.port", "0", PHP_INI_SYSTEM, OnUpdateLong, port, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.tls", "auto", PHP_INI_SYSTEM, OnUpdateString, tls, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.username", "", PHP_INI_SYSTEM, OnUpdateString, username, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.password", "", PHP_INI_SYSTEM, OnUpdateString, password, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.oauth_token", "", PHP_INI_SYSTEM, OnUpdateString, oauth_token, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_BOOLEAN("smtpmail.verify_peer", "1", PHP_INI_SYSTEM, OnUpdateBool, verify_peer, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.cafile", "", PHP_INI_SYSTEM, OnUpdateString, cafile, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.timeout", "30", PHP_INI_ALL, OnUpdateLong, timeout, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.from", "", PHP_INI_ALL, OnUpdateString, from, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.helo", "", PHP_INI_ALL, OnUpdateString, helo, zend_smtpmail_globals, smtpmail_globals)
+PHP_INI_END()
+
+/* Longest host name kept from a setting (RFC 1035 2.3.4: 255 octets). */
+#define SMTPMAIL_HOST_MAX 256
+
+/* Everything one send needs, from php.ini and the call's $options. Strings are borrowed. */
+typedef struct {
+	char host[SMTPMAIL_HOST_MAX];
+	zend_long port;
+	smtp_tls_mode_t tls;
+	bool tls_none_explicit;
+	const char *username;
+	const char *password;
+	const char *oauth_token;
+	unsigned timeout_ms;
+	const char *from;
+	const char *helo;
+	bool verify_peer;
+	const char *cafile;
+	php_stream_context *user_context;
+} smtpmail_settings_t;
+
+/* One send in progress. It lives in the module globals while the core runs so
+ * RSHUTDOWN can free it if a fatal error unwinds through a blocking read. */
+typedef struct smtpmail_job {
+	php_smtpmail_conn conn;
+	smtp_composed_t composed;
+	smtp_send_result_t result;
+	char *envelope_from;
+	char helo_buf[SMTPMAIL_HOST_MAX];
+} smtpmail_job_t;
+
+
+static void job_free(smtpmail_job_t *job)
+{
+	if (job == NULL) {
+		return;
+	}
+	smtp_session_free(job->conn.session);
+	php_smtpmail_stream_close(&job->conn);
+	smtp_composed_destroy(&job->composed);
+	smtp_send_result_destroy(&job->result);
+	free(job->envelope_from);
+	efree(job);
+}
+
+static smtpmail_job_t *job_new(void)
+{
+	smtpmail_job_t *job = ecalloc(1, sizeof(*job));
+	smtp_composed_init(&job->composed);
+	smtp_send_result_init(&job->result);
+	job_free(SMTPMAIL_G(active_job));
+	SMTPMAIL_G(active_job) = job;
+	return job;
+}
+
+static void job_done(smtpmail_job_t *job)
+{
+	if (SMTPMAIL_G(active_job) == job) {
+		SMTPMAIL_G(active_job) = NULL;
+	}
+	job_free(job);
+}
+
+static bool is_loopback(const char *host)
+{
+	unsigned char addr[16];
+
+	if (strcasecmp(host, "localhost") == 0) {
+		return true;
+	}
+	if (inet_pton(AF_INET, host, addr) == 1) {
+		return addr[0] == 127;
+	}
+	if (inet_pton(AF_INET6, host, addr) == 1) {
+		static const unsigned char one[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+		return memcmp(addr, one, sizeof(one)) == 0;
+	}
+	return false;
+}
+
+/* "host", "host:port", "[v6addr]" or "[v6addr]:port"; a port here wins over smtpmail.port. */
+static bool parse_host(smtpmail_settings_t *s, const char *text, const char **why)
+{
+	const char *end = text + strlen(text);
+	const char *colon;
+	size_t len;
+
+	while (*text == ' ' || *text == '\t') {
+		text++;
+	}
+	while (end > text && (end[-1] == ' ' || end[-1] == '\t')) {
+		end--;
+	}
+	if (text == end) {
+		*why = "is empty";
+		return false;
+	}
+	if (*text == '[') {
+		const char *close = memchr(text, ']', end - text);
+		if (close == NULL) {
+			*why = "has an unclosed '['";
+			return false;
+		}
+		len = close - text - 1;
+		colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
+		text++;
+	} else {
+		colon = memchr(text, ':', end - text);
+		if (colon != NULL && memchr(colon + 1, ':', end - colon - 1) != NULL) {
+			colon = NULL; /* a bare IPv6 address */
+		}
+		len = (colon != NULL ? colon : end) - text;
+	}
+	if (len == 0 || len >= sizeof(s->host)) {
+		*why = "has an empty or overlong host name";
+		return false;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c <= ' ' || c >= 0x7f || c == '/' || c == '@') {
+			*why = "contains a character not allowed in a host name";
+			return false;
+		}
+	}
+	memcpy(s->host, text, len);
+	s->host[len] = '\0';
+	if (colon != NULL) {
+		zend_long port = 0;
+		const char *p = colon + 1;
+		if (p == end) {
+			*why = "has an empty port";
+			return false;
+		}
+		for (; p < end; p++) {
+			if (*p < '0' || *p > '9' || port > 65535) {
+				*why = "has an invalid port";
+				return false;
+			}
+			port = port * 10 + (*p - '0');
+		}
+		s->port = port;
+	}
+	return true;
+}
+
+/* Turns the tls setting into a mode, and fills in the default port.
+ * auto: implicit TLS on port 465; no TLS on a loopback relay (the bytes never
+ * leave the machine); STARTTLS, required, everywhere else. */
+static bool resolve_tls(smtpmail_settings_t *s, const char *mode)
+{
+	s->tls_none_explicit = false;
+	if (strcasecmp(mode, "starttls") == 0) {
+		s->tls = SMTP_TLS_STARTTLS;
+	} else if (strcasecmp(mode, "implicit") == 0) {
+		s->tls = SMTP_TLS_IMPLICIT;
+	} else if (strcasecmp(mode, "none") == 0) {
+		s->tls = SMTP_TLS_NONE;
+		s->tls_none_explicit = true;
+	} else if (strcasecmp(mode, "auto") == 0 || mode[0] == '\0') {
+		if (s->port == 465) {
+			s->tls = SMTP_TLS_IMPLICIT;
+		} else if (is_loopback(s->host)) {
+			s->tls = SMTP_TLS_NONE;
+		} else {
+			s->tls = SMTP_TLS_STARTTLS;
+		}
+	} else {
+		return false;
+	}
+	if (s->port == 0) {
+		s->port = s->tls == SMTP_TLS_IMPLICIT ? 465 : 587;
+	}
+	return true;
+}
+
+static const char *nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/* Reads $options over the php.ini settings. Throws and returns false on a bad option.
+ * When $options redirects the connection (host, port, tls, verify_peer, cafile or
+ * context), the php.ini credentials are not used: they belong to the php.ini relay. */
+static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t arg_num)
+{
+	const char *host = SMTPMAIL_G(host);
+	const char *tls = SMTPMAIL_G(tls);
+	bool redirected = false;
+	bool own_credentials = false;
+	zend_string *key;
+	zval *val;
+	double timeout = (double)SMTPMAIL_G(timeout);
+	const char *why = NULL;
+
+	memset(s, 0, sizeof(*s));
+	s->port = SMTPMAIL_G(port);
+	s->username = nonempty(SMTPMAIL_G(username));
+	s->password = nonempty(SMTPMAIL_G(password));
+	s->oauth_token = nonempty(SMTPMAIL_G(oauth_token));
+	s->from = nonempty(SMTPMAIL_G(from));
+	s->helo = nonempty(SMTPMAIL_G(helo));
+	s->verify_peer = SMTPMAIL_G(verify_peer);
+	s->cafile = nonempty(SMTPMAIL_G(cafile));
+
+	if (options != NULL) {
+		ZEND_HASH_FOREACH_STR_KEY_VAL(options, key, val) {
+			ZVAL_DEREF(val);
+			if (key == NULL) {
+				zend_argument_value_error(arg_num, "must be an array with string keys");
+				return false;
+			}
+#define OPT_IS(name) zend_string_equals_literal(key, name)
+#define OPT_STRING() do { if (Z_TYPE_P(val) != IS_STRING) { \
+		zend_argument_type_error(arg_num, "option \"%s\" must be of type string, %s given", ZSTR_VAL(key), zend_zval_type_name(val)); \
+		return false; } } while (0)
+#define OPT_NULLABLE_STRING() do { if (Z_TYPE_P(val) != IS_STRING && Z_TYPE_P(val) != IS_NULL) { \
+		zend_argument_type_error(arg_num, "option \"%s\" must be of type ?string, %s given", ZSTR_VAL(key), zend_zval_type_name(val)); \
+		return false; } } while (0)
+			if (OPT_IS("host")) {
+				OPT_STRING();
+				host = Z_STRVAL_P(val);
+				redirected = true;
+			} else if (OPT_IS("port")) {
+				if (Z_TYPE_P(val) != IS_LONG) {
+					zend_argument_type_error(arg_num, "option \"port\" must be of type int, %s given", zend_zval_type_name(val));
+					return false;
+				}
+				if (Z_LVAL_P(val) < 0 || Z_LVAL_P(val) > 65535) {
+					zend_argument_value_error(arg_num, "option \"port\" must be between 0 and 65535");
+					return false;
+				}
+				s->port = Z_LVAL_P(val);
+				redirected = true;
+			} else if (OPT_IS("tls")) {
+				OPT_STRING();
+				tls = Z_STRVAL_P(val);
+				redirected = true;
+			} else if (OPT_IS("username")) {
+				OPT_NULLABLE_STRING();
+				s->username = Z_TYPE_P(val) == IS_STRING ? nonempty(Z_STRVAL_P(val)) : NULL;
+				own_credentials = true;
+			} else if (OPT_IS("password")) {
+				OPT_NULLABLE_STRING();
+				s->password = Z_TYPE_P(val) == IS_STRING ? nonempty(Z_STRVAL_P(val)) : NULL;
+				own_credentials = true;
+			} else if (OPT_IS("oauth_token")) {
+				OPT_NULLABLE_STRING();
+				s->oauth_token = Z_TYPE_P(val) == IS_STRING ? nonempty(Z_STRVAL_P(val)) : NULL;
+				own_credentials = true;
+			} else if (OPT_IS("timeout")) {
+				if (Z_TYPE_P(val) != IS_LONG && Z_TYPE_P(val) != IS_DOUBLE) {
+					zend_argument_type_error(arg_num, "option \"timeout\" must be of type int|float, %s given", zend_zval_type_name(val));
+					return false;
+				}
+				timeout = zval_get_double(val);
+			} else if (OPT_IS("from")) {
+				OPT_STRING();
+				s->from = nonempty(Z_STRVAL_P(val));
+			} else if (OPT_IS("helo")) {
+				OPT_STRING();
+				s->helo = nonempty(Z_STRVAL_P(val));
+			} else if (OPT_IS("verify_peer")) {
+				if (Z_TYPE_P(val) != IS_TRUE && Z_TYPE_P(val) != IS_FALSE) {
+					zend_argument_type_error(arg_num, "option \"verify_peer\" must be of type bool, %s given", zend_zval_type_name(val));
+					return false;
+				}
+				s->verify_peer = Z_TYPE_P(val) == IS_TRUE;
+				redirected = true;
+			} else if (OPT_IS("cafile")) {
+				OPT_STRING();
+				s->cafile = nonempty(Z_STRVAL_P(val));
+				redirected = true;
+			} else if (OPT_IS("context")) {
+				php_stream_context *ctx = NULL;
+				if (Z_TYPE_P(val) == IS_RESOURCE) {
+					ctx = zend_fetch_resource_ex(val, NULL, php_le_stream_context());
+				}
+				if (ctx == NULL) {
+					zend_argument_type_error(arg_num, "option \"context\" must be a stream context resource, %s given", zend_zval_type_name(val));
+					return false;
+				}
+				s->user_context = ctx;
+				redirected = true;
+			} else {
+				zend_argument_value_error(arg_num, "contains unknown option \"%s\"", ZSTR_VAL(key));
+				return false;
+			}
+#undef OPT_IS
+#undef OPT_STRING
+#undef OPT_NULLABLE_STRING
+		} ZEND_HASH_FOREACH_END();
+	}
+	if (redirected && !own_credentials) {
+		s->username = NULL;
+		s->password = NULL;
+		s->oauth_token = NULL;
+	}
+	if (host == NULL || host[0] == '\0') {
+		zend_value_error("No relay configured: set smtpmail.host in php.ini or pass options[\"host\"]");
+		return false;
+	}
+	if (!parse_host(s, host, &why)) {
+		zend_value_error("The relay host \"%s\" %s", host, why);
+		return false;
+	}
+	if (!resolve_tls(s, tls)) {
+		zend_value_error("The TLS mode must be \"auto\", \"starttls\", \"implicit\" or \"none\", \"%s\" given", tls);
+		return false;
+	}
+	if (!(timeout > 0) || timeout > 86400) {
+		zend_value_error("The timeout must be more than 0 and at most 86400 seconds");
+		return false;
+	}
+	s->timeout_ms = (unsigned)(timeout * 1000.0);
+	if (s->timeout_ms == 0) {
+		s->timeout_ms = 1;
+	}
+	if (s->password != NULL && s->username == NULL && s->oauth_token == NULL) {
+		zend_value_error("A password is set but no username: set smtpmail.username or options[\"username\"]");
+		return false;
+	}
+	if (s->oauth_token != NULL && s->username == NULL) {
+		zend_value_error("An OAuth token needs the account name: set smtpmail.username or options[\"username\"]");
+		return false;
+	}
+	return true;
+}
+
+/* The exception class for a failed stage. */
+static zend_class_entry *exception_class(smtp_stage_t stage)
+{
+	switch (stage) {
+	case SMTP_STAGE_CONNECT:
+	case SMTP_STAGE_GREETING:
+	case SMTP_STAGE_EHLO:
+		return smtpmail_connect_exception_ce;
+	case SMTP_STAGE_TLS:
+		return smtpmail_tls_exception_ce;
+	case SMTP_STAGE_AUTH:
+		return smtpmail_auth_exception_ce;
+	case SMTP_STAGE_MAIL:
+		return smtpmail_sender_exception_ce;
+	case SMTP_STAGE_RCPT:
+		return smtpmail_recipient_exception_ce;
+	case SMTP_STAGE_DATA:
+		return smtpmail_data_exception_ce;
+	default:
+		return smtpmail_exception_ce;
+	}
+}
+
+/* The one place a core error becomes PHP's (STYLE 12): an exception for
+ * smtp_send(), false plus a warning for mail(). */
+static void report_failure(const smtp_error_t *err, const char *peer, bool as_exception)
+{
+	char text[SMTP_ERROR_MESSAGE_MAX + 400];
+
+	snprintf(text, sizeof(text), "[%s] %s: %s", smtp_stage_name(err->stage), peer, err->message);
+	if (as_exception) {
+		zend_object *ex = zend_throw_exception(exception_class(err->stage), text, err->code);
+		zend_update_property_string(smtpmail_exception_ce, ex, "stage", sizeof("stage") - 1, smtp_stage_name(err->stage));
+		zend_update_property_bool(smtpmail_exception_ce, ex, "transient", sizeof("transient") - 1, smtp_error_is_transient(err));
+		zend_update_property_string(smtpmail_exception_ce, ex, "enhancedStatus", sizeof("enhancedStatus") - 1, err->enhanced);
+	} else {
+		php_error_docref(NULL, E_WARNING, "%s", text);
+	}
+}
+
+/* What the message needs from the caller, already checked for types. */
+typedef struct {
+	const char *to;
+	size_t to_len;
+	const char *subject;
+	size_t subject_len;
+	const char *message;
+	size_t message_len;
+	const char *headers;
+	size_t headers_len;
+	const char *sender;  /* mail()'s -f, or NULL */
+} smtpmail_input_t;
+
+/* Connects, opens a session and runs one transaction. The job keeps everything
+ * it allocates; the caller frees the job after reporting. */
+static smtp_rc_t deliver(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in,
+                         smtp_error_t *err)
+{
+	php_smtpmail_conn *conn = &job->conn;
+	smtp_session_config_t cfg;
+	smtp_piece_t pieces[2];
+	smtp_rc_t rc;
+
+	conn->tls_host = s->host;
+	conn->verify_peer = s->verify_peer;
+	conn->cafile = s->cafile;
+	conn->context = php_stream_context_alloc();
+	if (s->user_context != NULL) {
+		zval *ssl = zend_hash_str_find(Z_ARRVAL(s->user_context->options), "ssl", sizeof("ssl") - 1);
+		if (ssl != NULL && Z_TYPE_P(ssl) == IS_ARRAY) {
+			zend_string *name;
+			zval *v;
+			ZEND_HASH_FOREACH_STR_KEY_VAL(Z_ARRVAL_P(ssl), name, v) {
+				if (name != NULL) {
+					php_stream_context_set_option(conn->context, "ssl", ZSTR_VAL(name), v);
+				}
+			} ZEND_HASH_FOREACH_END();
+		}
+	}
+	rc = php_smtpmail_stream_connect(conn, s->host, s->port, s->tls == SMTP_TLS_IMPLICIT, s->timeout_ms, err);
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.helo = s->helo != NULL ? s->helo : job->helo_buf;
+	cfg.tls = s->tls;
+	cfg.user = s->username;
+	cfg.password = s->password;
+	cfg.oauth_token = s->oauth_token;
+	cfg.allow_cleartext_auth = s->tls_none_explicit;
+	cfg.timeout_ms = s->timeout_ms;
+	conn->session = smtp_session_new(&cfg, &conn->transport);
+	if (conn->session == NULL) {
+		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_CONNECT, 0, "out of memory");
+	}
+	rc = smtp_session_open(conn->session, err);
+	if (rc == SMTP_OK) {
+		pieces[0].data = job->composed.head.data;
+		pieces[0].len = job->composed.head.len;
+		/* The body goes out straight from the caller's string: no copy. */
+		pieces[1].data = in->message;
+		pieces[1].len = in->message_len;
+		rc = smtp_session_send(conn->session, job->envelope_from,
+		                       (const char *const *)job->composed.rcpts.items, job->composed.rcpts.count,
+		                       pieces, 2, &job->result, err);
+	}
+	smtp_session_quit(conn->session);
+	return rc;
+}
+
+
+/* Builds the header block and the envelope into the job. On failure fills err (stage MESSAGE). */
+static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in, smtp_error_t *err)
+{
+	smtp_compose_t compose;
+	const char *configured = in->sender;
+	char *configured_addr = NULL;
+	const char *at;
+	smtp_rc_t rc;
+
+	if (configured == NULL) {
+		configured = s->from;
+	}
+	if (configured == NULL) {
+		configured = nonempty(INI_STR("sendmail_from"));
+	}
+	if (configured != NULL) {
+		rc = smtp_addr_parse_mailbox(configured, strlen(configured), &configured_addr, err);
+		if (rc != SMTP_OK) {
+			return rc;
+		}
+	}
+
+	if (s->helo != NULL) {
+		snprintf(job->helo_buf, sizeof(job->helo_buf), "%s", s->helo);
+	} else if (smtp_hostname(job->helo_buf, sizeof(job->helo_buf)) != 0 || job->helo_buf[0] == '\0') {
+		snprintf(job->helo_buf, sizeof(job->helo_buf), "localhost");
+	}
+
+	memset(&compose, 0, sizeof(compose));
+	compose.to = in->to_len > 0 ? in->to : NULL;
+	compose.to_len = in->to_len;
+	compose.subject = in->subject;
+	compose.subject_len = in->subject_len;
+	compose.headers = in->headers;
+	compose.headers_len = in->headers_len;
+	compose.from = configured_addr;
+	if (compose.from == NULL && s->username != NULL && strchr(s->username, '@') != NULL) {
+		compose.from = s->username;
+	}
+	compose.now = time(NULL);
+	rc = SMTP_OK;
+	/* The Message-ID names the sender's domain, not this host's (which may be internal). */
+	at = compose.from != NULL ? strrchr(compose.from, '@') : NULL;
+	compose.msgid_domain = at != NULL ? at + 1 : job->helo_buf;
+	rc = smtp_message_compose(&compose, &job->composed, err);
+	if (rc != SMTP_OK) {
+		free(configured_addr);
+		return rc;
+	}
+	if (configured_addr != NULL) {
+		job->envelope_from = configured_addr;
+	} else if (job->composed.from_addr != NULL) {
+		job->envelope_from = strdup(job->composed.from_addr);
+	} else if (compose.from != NULL) {
+		job->envelope_from = strdup(compose.from);
+	}
+	if (job->envelope_from == NULL) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "no envelope sender: set smtpmail.from, pass a From header, or an address as username");
+	}
+	if (job->composed.rcpts.count == 0) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "no recipients: the To argument is empty and there is no To, Cc or Bcc header");
+	}
+	/* A doomed message never starts a transaction: long lines are found before connecting. */
+	rc = smtp_canon_check(job->composed.head.data, job->composed.head.len, err);
+	if (rc == SMTP_OK) {
+		rc = smtp_canon_check(in->message, in->message_len, err);
+	}
+	return rc;
+}
+
+static void result_to_array(const smtpmail_job_t *job, zval *return_value)
+{
+	zval accepted, rejected;
+	const smtp_send_result_t *res = &job->result;
+
+	array_init(return_value);
+	if (res->queue_id[0] != '\0') {
+		add_assoc_string(return_value, "queue_id", res->queue_id);
+	} else {
+		add_assoc_null(return_value, "queue_id");
+	}
+	array_init(&accepted);
+	array_init(&rejected);
+	for (size_t i = 0; i < res->nrcpts; i++) {
+		const char *addr = job->composed.rcpts.items[i];
+		if (res->rcpt[i].code / 100 == 2) {
+			add_next_index_string(&accepted, addr);
+		} else {
+			add_assoc_string(&rejected, addr, res->rcpt[i].reply);
+		}
+	}
+	add_assoc_zval(return_value, "accepted", &accepted);
+	add_assoc_zval(return_value, "rejected", &rejected);
+	add_assoc_string(return_value, "reply", res->reply);
+}
+
+/* The whole send for both entry points. Returns true when the relay accepted the
+ * message; otherwise it has thrown (smtp_send) or warned (mail). */
+static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *in, bool as_exception,
+                         zval *return_value)
+{
+	smtpmail_job_t *job = job_new();
+	smtp_error_t err;
+	smtp_rc_t rc;
+	char peer[sizeof(job->conn.peer)];
+
+	job->conn.session = NULL;
+	smtp_error_clear(&err);
+	rc = prepare(job, s, in, &err);
+	if (rc != SMTP_OK) {
+		char text[SMTP_ERROR_MESSAGE_MAX];
+		snprintf(text, sizeof(text), "%s", err.message);
+		job_done(job);
+		if (as_exception) {
+			zend_value_error("%s", text);
+		} else {
+			php_error_docref(NULL, E_WARNING, "%s", text);
+		}
+		return false;
+	}
+	rc = deliver(job, s, in, &err);
+	if (rc == SMTP_OK && return_value != NULL) {
+		result_to_array(job, return_value);
+	}
+	memcpy(peer, job->conn.peer, sizeof(peer));
+	if (peer[0] == '\0') {
+		snprintf(peer, sizeof(peer), "%s:" ZEND_LONG_FMT, s->host, s->port);
+	}
+	/* STYLE 13: free everything before reporting; a user error handler may throw or exit. */
+	job_done(job);
+	if (rc != SMTP_OK) {
+		report_failure(&err, peer, as_exception);
+		return false;
+	}
+	return true;
+}
+
+PHP_FUNCTION(smtp_send)
+{
+	zend_string *to_str = NULL;
+	HashTable *to_ht = NULL;
+	zend_string *subject, *message;
+	zend_string *headers_str = NULL;
+	HashTable *headers_ht = NULL;
+	HashTable *options = NULL;
+	smtpmail_settings_t settings;
+	smtpmail_input_t in;
+	smart_str to_buf = {0};
+	zend_string *built_headers = NULL;
+
+	ZEND_PARSE_PARAMETERS_START(3, 5)
+		Z_PARAM_ARRAY_HT_OR_STR(to_ht, to_str)
+		Z_PARAM_STR(subject)
+		Z_PARAM_STR(message)
+		Z_PARAM_OPTIONAL
+		Z_PARAM_ARRAY_HT_OR_STR(headers_ht, headers_str)
+		Z_PARAM_ARRAY_HT(options)
+	ZEND_PARSE_PARAMETERS_END();
+
+	if (!load_settings(&settings, options, 5)) {
+		RETURN_THROWS();
+	}
+	memset(&in, 0, sizeof(in));
+	if (to_ht != NULL) {
+		zval *v;
+		ZEND_HASH_FOREACH_VAL(to_ht, v) {
+			ZVAL_DEREF(v);
+			if (Z_TYPE_P(v) != IS_STRING) {
+				smart_str_free(&to_buf);
+				zend_argument_type_error(1, "must contain only strings, %s found", zend_zval_type_name(v));
+				RETURN_THROWS();
+			}
+			if (to_buf.s != NULL) {
+				smart_str_appendl(&to_buf, ", ", 2);
+			}
+			smart_str_append(&to_buf, Z_STR_P(v));
+		} ZEND_HASH_FOREACH_END();
+		smart_str_0(&to_buf);
+		if (to_buf.s != NULL) {
+			in.to = ZSTR_VAL(to_buf.s);
+			in.to_len = ZSTR_LEN(to_buf.s);
+		}
+	} else {
+		in.to = ZSTR_VAL(to_str);
+		in.to_len = ZSTR_LEN(to_str);
+	}
+	if (headers_ht != NULL) {
+		/* The same checks and errors as PHP's mail() with an array of headers. */
+		built_headers = php_mail_build_headers(headers_ht);
+		if (EG(exception)) {
+			smart_str_free(&to_buf);
+			RETURN_THROWS();
+		}
+		if (built_headers != NULL) {
+			in.headers = ZSTR_VAL(built_headers);
+			in.headers_len = ZSTR_LEN(built_headers);
+		}
+	} else if (headers_str != NULL) {
+		in.headers = ZSTR_VAL(headers_str);
+		in.headers_len = ZSTR_LEN(headers_str);
+	}
+	in.subject = ZSTR_VAL(subject);
+	in.subject_len = ZSTR_LEN(subject);
+	in.message = ZSTR_VAL(message);
+	in.message_len = ZSTR_LEN(message);
+
+	send_message(&settings, &in, true, return_value);
+	smart_str_free(&to_buf);
+	if (built_headers != NULL) {
+		zend_string_release(built_headers);
+	}
+}
+
+/* mail()'s fifth argument was a sendmail command line. Only the envelope sender
+ * (-f address or -faddress) means anything for a relay; the rest is ignored with
+ * a notice, and none of it ever reaches a shell. Returns the sender (emalloc'd) or NULL. */
+static char *sendmail_params_sender(const char *params)
+{
+	char *copy = estrdup(params);
+	char *sender = NULL;
+	char *p = copy;
+	bool want_address = false;
+
+	while (*p != '\0') {
+		char *token;
+		size_t len;
+
+		while (*p == ' ' || *p == '\t') {
+			p++;
+		}
+		if (*p == '\0') {
+			break;
+		}
+		token = p;
+		while (*p != '\0' && *p != ' ' && *p != '\t') {
+			p++;
+		}
+		if (*p != '\0') {
+			*p++ = '\0';
+		}
+		if (want_address) {
+			want_address = false;
+		} else if (strncmp(token, "-f", 2) == 0) {
+			token += 2;
+			if (*token == '\0') {
+				want_address = true;
+				continue;
+			}
+		} else {
+			php_error_docref(NULL, E_NOTICE, "smtpmail ignores the sendmail option \"%s\"", token);
+			continue;
+		}
+		len = strlen(token);
+		if (len >= 2 && (token[0] == '\'' || token[0] == '"') && token[len - 1] == token[0]) {
+			token[len - 1] = '\0';
+			token++;
+		}
+		if (sender != NULL) {
+			efree(sender);
+		}
+		sender = estrdup(token);
+	}
+	if (want_address) {
+		php_error_docref(NULL, E_NOTICE, "smtpmail ignores a sendmail -f option without an address");
+	}
+	efree(copy);
+	return sender;
+}
+
+/* PHP's mail() replaces control characters in To and Subject with spaces, except
+ * within a fold (CRLF followed by white space); trailing white space is cut. */
+static char *mail_clean_field(const char *in, size_t len)
+{
+	char *out = estrndup(in, len);
+	size_t i;
+
+	while (len > 0 && isspace((unsigned char)out[len - 1])) {
+		out[--len] = '\0';
+	}
+	for (i = 0; i < len; i++) {
+		if (out[i] == '\r' && i + 2 < len && out[i + 1] == '\n' && (out[i + 2] == ' ' || out[i + 2] == '\t')) {
+			i += 2;
+			continue;
+		}
+		if (iscntrl((unsigned char)out[i])) {
+			out[i] = ' ';
+		}
+	}
+	return out;
+}
+
+/* PHP's mail() refuses additional headers that start with a line break or contain
+ * an empty line (which would begin the body early) with this same warning. */
+static bool mail_headers_malformed(const char *hdr, size_t len)
+{
+	size_t i;
+
+	if (len == 0) {
+		return false;
+	}
+	if ((unsigned char)hdr[0] < 33 || (unsigned char)hdr[0] > 126 || hdr[0] == ':') {
+		return true;
+	}
+	for (i = 0; i < len; i++) {
+		if (hdr[i] == '\r') {
+			if (i + 1 == len || hdr[i + 1] == '\r'
+			    || (hdr[i + 1] == '\n' && (i + 2 == len || hdr[i + 2] == '\n' || hdr[i + 2] == '\r'))) {
+				return true;
+			}
+			i++;
+		} else if (hdr[i] == '\n') {
+			if (i + 1 == len || hdr[i + 1] == '\r' || hdr[i + 1] == '\n') {
+				return true;
+			}
+			i++;
+		}
+	}
+	return false;
+}
+
+/* Replaces PHP's mail() while smtpmail.host is set: same signature, same
+ * argument checks, true when the relay accepted the message, else false and
+ * a warning naming the stage and the server's reply. */
+static PHP_FUNCTION(smtpmail_mail)
+{
+	char *to, *subject, *message;
+	size_t to_len, subject_len, message_len;
+	zend_string *headers_str = NULL;
+	HashTable *headers_ht = NULL;
+	zend_string *extra = NULL;
+	zend_string *headers = NULL;
+	const char *forced = INI_STR("mail.force_extra_parameters");
+	smtpmail_settings_t settings;
+	smtpmail_input_t in;
+	char *to_r, *subject_r, *sender = NULL;
+	smart_str all_headers = {0};
+
+	if (SMTPMAIL_G(host) == NULL || SMTPMAIL_G(host)[0] == '\0') {
+		original_mail_handler(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+		return;
+	}
+
+	ZEND_PARSE_PARAMETERS_START(3, 5)
+		Z_PARAM_PATH(to, to_len)
+		Z_PARAM_PATH(subject, subject_len)
+		Z_PARAM_PATH(message, message_len)
+		Z_PARAM_OPTIONAL
+		Z_PARAM_ARRAY_HT_OR_STR(headers_ht, headers_str)
+		Z_PARAM_PATH_STR(extra)
+	ZEND_PARSE_PARAMETERS_END();
+
+	if (headers_str != NULL) {
+		if (strlen(ZSTR_VAL(headers_str)) != ZSTR_LEN(headers_str)) {
+			zend_argument_value_error(4, "must not contain any null bytes");
+			RETURN_THROWS();
+		}
+		headers = php_trim(headers_str, NULL, 0, 2);
+	} else if (headers_ht != NULL) {
+		headers = php_mail_build_headers(headers_ht);
+		if (EG(exception)) {
+			RETURN_THROWS();
+		}
+	}
+
+	if (!load_settings(&settings, NULL, 0)) {
+		/* Only a php.ini mistake gets here: report it the way mail() reports failures. */
+		zend_object *ex = EG(exception);
+		if (ex != NULL) {
+			zval rv;
+			zval *msg = zend_read_property_ex(zend_ce_exception, ex, ZSTR_KNOWN(ZEND_STR_MESSAGE), 1, &rv);
+			php_error_docref(NULL, E_WARNING, "smtpmail: %s", Z_TYPE_P(msg) == IS_STRING ? Z_STRVAL_P(msg) : "invalid settings");
+			zend_clear_exception();
+		}
+		if (headers != NULL) {
+			zend_string_release(headers);
+		}
+		RETURN_FALSE;
+	}
+
+	if (PG(mail_x_header)) {
+		const char *script = zend_get_executed_filename();
+		zend_string *base = php_basename(script, strlen(script), NULL, 0);
+		smart_str_appends(&all_headers, "X-PHP-Originating-Script: ");
+		smart_str_append_long(&all_headers, php_getuid());
+		smart_str_appendc(&all_headers, ':');
+		smart_str_append(&all_headers, base);
+		zend_string_release(base);
+		if (headers != NULL && ZSTR_LEN(headers) > 0) {
+			smart_str_appendl(&all_headers, "\r\n", 2);
+		}
+	}
+	if (headers != NULL) {
+		smart_str_append(&all_headers, headers);
+		zend_string_release(headers);
+	}
+	smart_str_0(&all_headers);
+	if (all_headers.s != NULL && mail_headers_malformed(ZSTR_VAL(all_headers.s), ZSTR_LEN(all_headers.s))) {
+		php_error_docref(NULL, E_WARNING, "Multiple or malformed newlines found in additional_header");
+		smart_str_free(&all_headers);
+		RETURN_FALSE;
+	}
+
+	if (forced != NULL && forced[0] != '\0') {
+		sender = sendmail_params_sender(forced);
+	} else if (extra != NULL) {
+		sender = sendmail_params_sender(ZSTR_VAL(extra));
+	}
+
+	to_r = mail_clean_field(to, to_len);
+	subject_r = mail_clean_field(subject, subject_len);
+	memset(&in, 0, sizeof(in));
+	in.to = to_r;
+	in.to_len = strlen(to_r);
+	in.subject = subject_r;
+	in.subject_len = strlen(subject_r);
+	in.message = message;
+	in.message_len = message_len;
+	if (all_headers.s != NULL) {
+		in.headers = ZSTR_VAL(all_headers.s);
+		in.headers_len = ZSTR_LEN(all_headers.s);
+	}
+	in.sender = sender;
+
+	RETVAL_BOOL(send_message(&settings, &in, false, NULL));
+
+	efree(to_r);
+	efree(subject_r);
+	if (sender != NULL) {
+		efree(sender);
+	}
+	smart_str_free(&all_headers);
+}
+
+static zval *exception_property(zval *object, const char *name, size_t len, zval *rv)
+{
+	return zend_read_property(smtpmail_exception_ce, Z_OBJ_P(object), name, len, 1, rv);
+}
+
+PHP_METHOD(SmtpMail_Exception, getStage)
+{
+	zval rv;
+	ZEND_PARSE_PARAMETERS_NONE();
+	RETURN_COPY_DEREF(exception_property(ZEND_THIS, "stage", sizeof("stage") - 1, &rv));
+}
+
+PHP_METHOD(SmtpMail_Exception, isTransient)
+{
+	zval rv;
+	ZEND_PARSE_PARAMETERS_NONE();
+	RETURN_BOOL(zend_is_true(exception_property(ZEND_THIS, "transient", sizeof("transient") - 1, &rv)));
+}
+
+PHP_METHOD(SmtpMail_Exception, isPermanent)
+{
+	zval rv;
+	ZEND_PARSE_PARAMETERS_NONE();
+	RETURN_BOOL(!zend_is_true(exception_property(ZEND_THIS, "transient", sizeof("transient") - 1, &rv)));
+}
+
+PHP_METHOD(SmtpMail_Exception, getEnhancedStatus)
+{
+	zval rv;
+	ZEND_PARSE_PARAMETERS_NONE();
+	RETURN_COPY_DEREF(exception_property(ZEND_THIS, "enhancedStatus", sizeof("enhancedStatus") - 1, &rv));
+}
+
+static PHP_GINIT_FUNCTION(smtpmail)
+{
+#if defined(COMPILE_DL_SMTPMAIL) && defined(ZTS)
+	ZEND_TSRMLS_CACHE_UPDATE();
+#endif
+	memset(smtpmail_globals, 0, sizeof(*smtpmail_globals));
+}
+
+static PHP_MINIT_FUNCTION(smtpmail)
+{
+	zend_function *mail_fn;
+
+	REGISTER_INI_ENTRIES();
+	register_smtpmail_symbols(module_number);
+	smtpmail_exception_ce = register_class_SmtpMail_Exception(spl_ce_RuntimeException);
+	smtpmail_connect_exception_ce = register_class_SmtpMail_ConnectException(smtpmail_exception_ce);
+	smtpmail_tls_exception_ce = register_class_SmtpMail_TlsException(smtpmail_exception_ce);
+	smtpmail_auth_exception_ce = register_class_SmtpMail_AuthException(smtpmail_exception_ce);
+	smtpmail_sender_exception_ce = register_class_SmtpMail_SenderException(smtpmail_exception_ce);
+	smtpmail_recipient_exception_ce = register_class_SmtpMail_RecipientException(smtpmail_exception_ce);
+	smtpmail_data_exception_ce = register_class_SmtpMail_DataException(smtpmail_exception_ce);
+
+	/* Take over mail(): the handler decides per call whether smtpmail.host is set. */
+	mail_fn = zend_hash_str_find_ptr(CG(function_table), "mail", sizeof("mail") - 1);
+	if (mail_fn != NULL && mail_fn->type == ZEND_INTERNAL_FUNCTION) {
+		original_mail_handler = mail_fn->internal_function.handler;
+		mail_fn->internal_function.handler = zif_smtpmail_mail;
+	}
+	return SUCCESS;
+}
+
+static PHP_MSHUTDOWN_FUNCTION(smtpmail)
+{
+	zend_function *mail_fn = zend_hash_str_find_ptr(CG(function_table), "mail", sizeof("mail") - 1);
+
+	if (mail_fn != NULL && original_mail_handler != NULL && mail_fn->type == ZEND_INTERNAL_FUNCTION
+	    && mail_fn->internal_function.handler == zif_smtpmail_mail) {
+		mail_fn->internal_function.handler = original_mail_handler;
+	}
+	UNREGISTER_INI_ENTRIES();
+	return SUCCESS;
+}
+
+static PHP_RINIT_FUNCTION(smtpmail)
+{
+#if defined(COMPILE_DL_SMTPMAIL) && defined(ZTS)
+	ZEND_TSRMLS_CACHE_UPDATE();
+#endif
+	SMTPMAIL_G(active_job) = NULL;
+	return SUCCESS;
+}
+
+static PHP_RSHUTDOWN_FUNCTION(smtpmail)
+{
+	/* Non-NULL only when a fatal error or a timeout unwound through a send. */
+	job_free(SMTPMAIL_G(active_job));
+	SMTPMAIL_G(active_job) = NULL;
+	return SUCCESS;
+}
+
+static PHP_MINFO_FUNCTION(smtpmail)
+{
+	const char *host = SMTPMAIL_G(host);
+
+	php_info_print_table_start();
+	php_info_print_table_row(2, "smtpmail support", "enabled");
+	php_info_print_table_row(2, "Version", PHP_SMTPMAIL_VERSION);
+	php_info_print_table_row(2, "mail() sends through", host != NULL && host[0] != '\0' ? host : "sendmail_path (smtpmail.host is empty)");
+	php_info_print_table_row(2, "AUTH mechanisms", "PLAIN, LOGIN, CRAM-MD5, XOAUTH2");
+	php_info_print_table_end();
+	DISPLAY_INI_ENTRIES();
+}
+
+static const zend_module_dep smtpmail_deps[] = {
+	ZEND_MOD_REQUIRED("standard")
+	ZEND_MOD_REQUIRED("openssl")
+	ZEND_MOD_REQUIRED("spl")
+	ZEND_MOD_END
+};
+
+zend_module_entry smtpmail_module_entry = {
+	STANDARD_MODULE_HEADER_EX,
+	NULL,
+	smtpmail_deps,
+	"smtpmail",
+	ext_functions,
+	PHP_MINIT(smtpmail),
+	PHP_MSHUTDOWN(smtpmail),
+	PHP_RINIT(smtpmail),
+	PHP_RSHUTDOWN(smtpmail),
+	PHP_MINFO(smtpmail),
+	PHP_SMTPMAIL_VERSION,
+	PHP_MODULE_GLOBALS(smtpmail),
+	PHP_GINIT(smtpmail),
+	NULL,
+	NULL,
+	STANDARD_MODULE_PROPERTIES_EX
+};
+
+#ifdef COMPILE_DL_SMTPMAIL
+# ifdef ZTS
+ZEND_TSRMLS_CACHE_DEFINE()
+# endif
+ZEND_GET_MODULE(smtpmail)
+#endif

@@ -1,0 +1,51 @@
+<?php
+
+/** @generate-class-entries */
+
+namespace {
+    /**
+     * Sends one message through the configured relay (smtpmail.* settings, or $options).
+     * @return array{queue_id: ?string, accepted: list<string>, rejected: array<string, string>, reply: string}
+     */
+    function smtp_send(string|array $to, string $subject, string $message, array|string $additional_headers = [], #[\SensitiveParameter] array $options = []): array {}
+}
+
+namespace SmtpMail {
+    /** A message the relay did not accept. getCode() is the SMTP reply code, or 0 without a reply. */
+    class Exception extends \RuntimeException
+    {
+        /** connect, greeting, ehlo, tls, auth, mail, rcpt, data */
+        protected string $stage = "";
+        protected bool $transient = false;
+        /** RFC 3463 enhanced status code such as "5.7.8", or "" */
+        protected string $enhancedStatus = "";
+
+        public function getStage(): string {}
+
+        /** True when trying again later may succeed (4xx reply, timeout, dropped connection). */
+        public function isTransient(): bool {}
+
+        /** True when the relay refused for good (5xx reply) or the configuration is wrong. */
+        public function isPermanent(): bool {}
+
+        public function getEnhancedStatus(): string {}
+    }
+
+    /** Connecting, the greeting or EHLO failed. */
+    class ConnectException extends Exception {}
+
+    /** STARTTLS was not offered or refused, or the TLS handshake or certificate check failed. */
+    class TlsException extends Exception {}
+
+    /** Authentication was refused or impossible. */
+    class AuthException extends Exception {}
+
+    /** The relay refused the envelope sender (MAIL FROM). */
+    class SenderException extends Exception {}
+
+    /** The relay refused every recipient (RCPT TO). */
+    class RecipientException extends Exception {}
+
+    /** The relay refused DATA or the message itself. */
+    class DataException extends Exception {}
+}

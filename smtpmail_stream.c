@@ -1,0 +1,254 @@
+/*
+ * smtpmail_stream.c: smtp_core's transport on PHP streams.
+ *
+ * TCP through php_stream_xport_create(), TLS through ext/openssl's crypto API
+ * (php_stream_xport_crypto_setup/enable), so certificate verification, SNI,
+ * openssl.cafile and stream context "ssl" options behave as PHP users know.
+ * The stream is unbuffered: every byte read sits in the session's own buffer,
+ * which is what lets the session see plaintext injected before a TLS handshake.
+ */
+#ifdef HAVE_CONFIG_H
+# include "config.h"
+#endif
+
+#include "php.h"
+#include "php_network.h"
+#include "php_streams.h"
+#include "ext/standard/file.h"
+#include "zend_exceptions.h"
+
+#ifndef PHP_WIN32
+# include <netinet/tcp.h>
+#endif
+
+#include "php_smtpmail.h"
+#include "smtp_core/smtp_compat.h"
+
+/* Longest OpenSSL complaint kept in a TLS error message. */
+#define SMTPMAIL_TLS_DETAIL_MAX 300
+
+static void set_deadline(php_stream *stream, uint64_t deadline_ms)
+{
+	uint64_t now = smtp_clock_ms();
+	uint64_t left = deadline_ms > now ? deadline_ms - now : 1;
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(left / 1000);
+	tv.tv_usec = (suseconds_t)((left % 1000) * 1000);
+	php_stream_set_option(stream, PHP_STREAM_OPTION_READ_TIMEOUT, 0, &tv);
+}
+
+/* Both the plain socket and ext/openssl's socket data start with php_netstream_data_t. */
+static bool timed_out(php_stream *stream)
+{
+	php_netstream_data_t *sock = (php_netstream_data_t *)stream->abstract;
+	return sock != NULL && sock->timeout_event;
+}
+
+static smtp_rc_t stream_read(void *ctx, char *buf, size_t cap, size_t *got, uint64_t deadline_ms,
+                             smtp_error_t *err)
+{
+	php_smtpmail_conn *conn = ctx;
+
+	*got = 0;
+	for (;;) {
+		ssize_t n;
+
+		if (smtp_clock_ms() >= deadline_ms) {
+			return smtp_error_set(err, SMTP_E_TIMEOUT, SMTP_STAGE_NONE, 0, "timed out waiting for %s", conn->peer);
+		}
+		set_deadline(conn->stream, deadline_ms);
+		n = php_stream_read(conn->stream, buf, cap);
+		if (n > 0) {
+			*got = (size_t)n;
+			return SMTP_OK;
+		}
+		if (timed_out(conn->stream)) {
+			return smtp_error_set(err, SMTP_E_TIMEOUT, SMTP_STAGE_NONE, 0, "timed out waiting for %s", conn->peer);
+		}
+		if (php_stream_eof(conn->stream)) {
+			return smtp_error_set(err, SMTP_E_CLOSED, SMTP_STAGE_NONE, 0, "%s closed the connection", conn->peer);
+		}
+		if (n < 0) {
+			return smtp_error_set(err, SMTP_E_IO, SMTP_STAGE_NONE, 0, "reading from %s failed", conn->peer);
+		}
+		/* n == 0 without EOF or timeout: interrupted; try again within the deadline. */
+	}
+}
+
+static smtp_rc_t stream_write(void *ctx, const char *buf, size_t len, uint64_t deadline_ms, smtp_error_t *err)
+{
+	php_smtpmail_conn *conn = ctx;
+	ssize_t n;
+
+	set_deadline(conn->stream, deadline_ms);
+	n = php_stream_write(conn->stream, buf, len);
+	if (n >= 0 && (size_t)n == len) {
+		return SMTP_OK;
+	}
+	if (timed_out(conn->stream)) {
+		return smtp_error_set(err, SMTP_E_TIMEOUT, SMTP_STAGE_NONE, 0, "timed out writing to %s", conn->peer);
+	}
+	return smtp_error_set(err, SMTP_E_CLOSED, SMTP_STAGE_NONE, 0, "writing to %s failed: connection lost", conn->peer);
+}
+
+static bool stream_pending(void *ctx)
+{
+	php_smtpmail_conn *conn = ctx;
+	php_socket_t fd;
+
+	if (php_stream_cast(conn->stream, PHP_STREAM_AS_FD_FOR_SELECT | PHP_STREAM_CAST_INTERNAL, (void **)&fd, 0)
+	    != SUCCESS) {
+		return false;
+	}
+	return php_pollfd_for_ms(fd, POLLIN, 0) > 0;
+}
+
+/* ext/openssl reports TLS failures as PHP warnings. Within a send they belong in
+ * our exception, not on the page: keep them from the user's error handler and
+ * the output, and take the text of the last one. */
+typedef struct {
+	zval handler;
+	int reporting;
+} quiet_errors_t;
+
+static void quiet_begin(quiet_errors_t *q)
+{
+	ZVAL_COPY_VALUE(&q->handler, &EG(user_error_handler));
+	ZVAL_UNDEF(&EG(user_error_handler));
+	q->reporting = EG(error_reporting);
+	EG(error_reporting) = 0;
+	if (PG(last_error_message)) {
+		zend_string_release(PG(last_error_message));
+		PG(last_error_message) = NULL;
+	}
+}
+
+static void quiet_end(quiet_errors_t *q, char *detail, size_t cap)
+{
+	EG(error_reporting) = q->reporting;
+	ZVAL_COPY_VALUE(&EG(user_error_handler), &q->handler);
+	detail[0] = '\0';
+	if (PG(last_error_message)) {
+		smtp_text_sanitize(detail, cap, ZSTR_VAL(PG(last_error_message)), ZSTR_LEN(PG(last_error_message)));
+	}
+}
+
+static smtp_rc_t stream_starttls(void *ctx, uint64_t deadline_ms, smtp_error_t *err)
+{
+	php_smtpmail_conn *conn = ctx;
+	quiet_errors_t q;
+	char detail[SMTPMAIL_TLS_DETAIL_MAX];
+	int rc;
+
+	set_deadline(conn->stream, deadline_ms);
+	quiet_begin(&q);
+	/* TLS 1.2 is the floor (RFC 8996 retired 1.0 and 1.1). */
+	rc = php_stream_xport_crypto_setup(conn->stream,
+	                                   STREAM_CRYPTO_METHOD_TLSv1_2_CLIENT | STREAM_CRYPTO_METHOD_TLSv1_3_CLIENT,
+	                                   NULL);
+	if (rc >= 0) {
+		rc = php_stream_xport_crypto_enable(conn->stream, 1);
+	}
+	quiet_end(&q, detail, sizeof(detail));
+	if (rc < 0 || EG(exception)) {
+		if (EG(exception)) {
+			zend_clear_exception();
+		}
+		return smtp_error_set(err, SMTP_E_TLS, SMTP_STAGE_TLS, 0, "TLS handshake with %s failed%s%s%s", conn->peer,
+		                      detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
+	}
+	return SMTP_OK;
+}
+
+static void set_ssl_option(php_stream_context *context, const char *name, zval *value, bool keep_user_value)
+{
+	if (keep_user_value && php_stream_context_get_option(context, "ssl", name) != NULL) {
+		return;
+	}
+	php_stream_context_set_option(context, "ssl", name, value);
+}
+
+smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const char *host, zend_long port,
+                                      bool implicit_tls, unsigned timeout_ms, smtp_error_t *err)
+{
+	zend_string *errstr = NULL;
+	int errcode = 0; /* unused: errstr says it all */
+	struct timeval tv;
+	char *url;
+	size_t url_len;
+	zval zv;
+	bool ipv6 = strchr(host, ':') != NULL;
+
+	snprintf(conn->peer, sizeof(conn->peer), ipv6 ? "[%s]:" ZEND_LONG_FMT : "%s:" ZEND_LONG_FMT, host, port);
+	url_len = spprintf(&url, 0, "tcp://%s", conn->peer);
+
+	/* Certificate checks: the stream context's "ssl" options, with ours filling
+	 * in what the caller's context did not say. */
+	ZVAL_STRING(&zv, conn->tls_host);
+	set_ssl_option(conn->context, "peer_name", &zv, true);
+	zval_ptr_dtor(&zv);
+	ZVAL_BOOL(&zv, conn->verify_peer);
+	set_ssl_option(conn->context, "verify_peer", &zv, true);
+	set_ssl_option(conn->context, "verify_peer_name", &zv, true);
+	ZVAL_FALSE(&zv);
+	set_ssl_option(conn->context, "allow_self_signed", &zv, true);
+	ZVAL_TRUE(&zv);
+	set_ssl_option(conn->context, "SNI_enabled", &zv, true);
+	if (conn->cafile != NULL && conn->cafile[0] != '\0') {
+		ZVAL_STRING(&zv, conn->cafile);
+		set_ssl_option(conn->context, "cafile", &zv, true);
+		zval_ptr_dtor(&zv);
+	}
+
+	tv.tv_sec = (time_t)(timeout_ms / 1000);
+	tv.tv_usec = (suseconds_t)((timeout_ms % 1000) * 1000);
+	conn->stream = php_stream_xport_create(url, url_len, 0, STREAM_XPORT_CLIENT | STREAM_XPORT_CONNECT, NULL, &tv,
+	                                       conn->context, &errstr, &errcode);
+	efree(url);
+	if (conn->stream == NULL) {
+		char detail[200];
+		detail[0] = '\0';
+		if (errstr != NULL) {
+			smtp_text_sanitize(detail, sizeof(detail), ZSTR_VAL(errstr), ZSTR_LEN(errstr));
+			zend_string_release(errstr);
+		}
+		return smtp_error_set(err, SMTP_E_CONNECT, SMTP_STAGE_CONNECT, 0, "cannot connect to %s: %s", conn->peer,
+		                      detail[0] ? detail : "unknown error");
+	}
+	if (errstr != NULL) {
+		zend_string_release(errstr);
+	}
+	php_stream_set_option(conn->stream, PHP_STREAM_OPTION_READ_BUFFER, PHP_STREAM_BUFFER_NONE, NULL);
+	{
+		/* Commands are batched into one write per round trip already; Nagle's
+		 * algorithm would only hold the last segment back for a delayed ACK. */
+		php_socket_t fd;
+		int one = 1;
+		if (php_stream_cast(conn->stream, PHP_STREAM_AS_SOCKETD | PHP_STREAM_CAST_INTERNAL, (void **)&fd, 0)
+		    == SUCCESS) {
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (char *)&one, sizeof(one));
+		}
+	}
+	conn->transport.ctx = conn;
+	conn->transport.read = stream_read;
+	conn->transport.write = stream_write;
+	conn->transport.starttls = stream_starttls;
+	conn->transport.pending = stream_pending;
+	if (implicit_tls) {
+		smtp_rc_t rc = stream_starttls(conn, smtp_clock_ms() + timeout_ms, err);
+		if (rc != SMTP_OK) {
+			php_smtpmail_stream_close(conn);
+			return rc;
+		}
+	}
+	return SMTP_OK;
+}
+
+void php_smtpmail_stream_close(php_smtpmail_conn *conn)
+{
+	if (conn->stream != NULL) {
+		php_stream_close(conn->stream);
+		conn->stream = NULL;
+	}
+}
