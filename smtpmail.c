@@ -255,6 +255,7 @@ static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t a
 	zval *val;
 	double timeout = (double)SMTPMAIL_G(timeout);
 	const char *why = NULL;
+	zend_long option_port = -1;
 
 	memset(s, 0, sizeof(*s));
 	s->port = SMTPMAIL_G(port);
@@ -293,7 +294,7 @@ static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t a
 					zend_argument_value_error(arg_num, "option \"port\" must be between 0 and 65535");
 					return false;
 				}
-				s->port = Z_LVAL_P(val);
+				option_port = Z_LVAL_P(val);
 				redirected = true;
 			} else if (OPT_IS("tls")) {
 				OPT_STRING();
@@ -366,6 +367,10 @@ static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t a
 	if (!parse_host(s, host, &why)) {
 		zend_value_error("The relay host \"%s\" %s", host, why);
 		return false;
+	}
+	/* Precedence: options["port"], a port in the host, smtpmail.port. */
+	if (option_port >= 0) {
+		s->port = option_port;
 	}
 	if (!resolve_tls(s, tls)) {
 		zend_value_error("The TLS mode must be \"auto\", \"starttls\", \"implicit\" or \"none\", \"%s\" given", tls);

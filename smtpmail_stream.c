@@ -55,7 +55,7 @@ static smtp_rc_t stream_read(void *ctx, char *buf, size_t cap, size_t *got, uint
 		ssize_t n;
 
 		if (smtp_clock_ms() >= deadline_ms) {
-			return smtp_error_set(err, SMTP_E_TIMEOUT, SMTP_STAGE_NONE, 0, "timed out waiting for %s", conn->peer);
+			return smtp_error_set(err, SMTP_E_TIMEOUT, SMTP_STAGE_NONE, 0, "timed out");
 		}
 		set_deadline(conn->stream, deadline_ms);
 		n = php_stream_read(conn->stream, buf, cap);
@@ -64,13 +64,13 @@ static smtp_rc_t stream_read(void *ctx, char *buf, size_t cap, size_t *got, uint
 			return SMTP_OK;
 		}
 		if (timed_out(conn->stream)) {
-			return smtp_error_set(err, SMTP_E_TIMEOUT, SMTP_STAGE_NONE, 0, "timed out waiting for %s", conn->peer);
+			return smtp_error_set(err, SMTP_E_TIMEOUT, SMTP_STAGE_NONE, 0, "timed out");
 		}
 		if (php_stream_eof(conn->stream)) {
-			return smtp_error_set(err, SMTP_E_CLOSED, SMTP_STAGE_NONE, 0, "%s closed the connection", conn->peer);
+			return smtp_error_set(err, SMTP_E_CLOSED, SMTP_STAGE_NONE, 0, "the server closed the connection");
 		}
 		if (n < 0) {
-			return smtp_error_set(err, SMTP_E_IO, SMTP_STAGE_NONE, 0, "reading from %s failed", conn->peer);
+			return smtp_error_set(err, SMTP_E_IO, SMTP_STAGE_NONE, 0, "read failed");
 		}
 		/* n == 0 without EOF or timeout: interrupted; try again within the deadline. */
 	}
@@ -87,9 +87,9 @@ static smtp_rc_t stream_write(void *ctx, const char *buf, size_t len, uint64_t d
 		return SMTP_OK;
 	}
 	if (timed_out(conn->stream)) {
-		return smtp_error_set(err, SMTP_E_TIMEOUT, SMTP_STAGE_NONE, 0, "timed out writing to %s", conn->peer);
+		return smtp_error_set(err, SMTP_E_TIMEOUT, SMTP_STAGE_NONE, 0, "timed out while writing");
 	}
-	return smtp_error_set(err, SMTP_E_CLOSED, SMTP_STAGE_NONE, 0, "writing to %s failed: connection lost", conn->peer);
+	return smtp_error_set(err, SMTP_E_CLOSED, SMTP_STAGE_NONE, 0, "write failed: connection lost");
 }
 
 static bool stream_pending(void *ctx)
@@ -126,12 +126,46 @@ static void quiet_begin(quiet_errors_t *q)
 
 static void quiet_end(quiet_errors_t *q, char *detail, size_t cap)
 {
+	const char *text;
+	size_t len;
+
 	EG(error_reporting) = q->reporting;
 	ZVAL_COPY_VALUE(&EG(user_error_handler), &q->handler);
 	detail[0] = '\0';
-	if (PG(last_error_message)) {
-		smtp_text_sanitize(detail, cap, ZSTR_VAL(PG(last_error_message)), ZSTR_LEN(PG(last_error_message)));
+	if (PG(last_error_message) == NULL) {
+		return;
 	}
+	/* Drop the "smtp_send(): " that php_error_docref put in front. */
+	text = ZSTR_VAL(PG(last_error_message));
+	len = ZSTR_LEN(PG(last_error_message));
+	{
+		const char *cut = strstr(text, "(): ");
+		if (cut != NULL && cut < text + 40) {
+			len -= (size_t)(cut + 4 - text);
+			text = cut + 4;
+		}
+	}
+	smtp_text_sanitize(detail, cap, text, len);
+}
+
+/* The usual causes of a failed handshake, with what to do about them. */
+static const char *tls_hint(const char *detail)
+{
+	if (strstr(detail, "certificate verify failed") != NULL) {
+		return "the certificate is not issued by a CA this machine trusts: set smtpmail.cafile "
+		       "(or openssl.cafile) to the issuing CA, or fix the server's certificate chain";
+	}
+	if (strstr(detail, "did not match expected") != NULL) {
+		return "the certificate is for another name: connect by a name the certificate lists";
+	}
+	if (strstr(detail, "wrong version number") != NULL || strstr(detail, "packet length too long") != NULL) {
+		return "the server does not speak TLS here: use tls=starttls on a submission port such "
+		       "as 587, tls=implicit on 465";
+	}
+	if (strstr(detail, "unsupported protocol") != NULL || strstr(detail, "protocol version") != NULL) {
+		return "the server offers no TLS version from 1.2 up";
+	}
+	return NULL;
 }
 
 static smtp_rc_t stream_starttls(void *ctx, uint64_t deadline_ms, smtp_error_t *err)
@@ -155,8 +189,10 @@ static smtp_rc_t stream_starttls(void *ctx, uint64_t deadline_ms, smtp_error_t *
 		if (EG(exception)) {
 			zend_clear_exception();
 		}
-		return smtp_error_set(err, SMTP_E_TLS, SMTP_STAGE_TLS, 0, "TLS handshake with %s failed%s%s%s", conn->peer,
-		                      detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
+		const char *hint = tls_hint(detail);
+		return smtp_error_set(err, SMTP_E_TLS, SMTP_STAGE_TLS, 0, "TLS handshake failed%s%s%s%s%s",
+		                      detail[0] ? ": " : "", detail, hint != NULL ? " (" : "", hint != NULL ? hint : "",
+		                      hint != NULL ? ")" : "");
 	}
 	return SMTP_OK;
 }
@@ -213,8 +249,7 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const char *host,
 			smtp_text_sanitize(detail, sizeof(detail), ZSTR_VAL(errstr), ZSTR_LEN(errstr));
 			zend_string_release(errstr);
 		}
-		return smtp_error_set(err, SMTP_E_CONNECT, SMTP_STAGE_CONNECT, 0, "cannot connect to %s: %s", conn->peer,
-		                      detail[0] ? detail : "unknown error");
+		return smtp_error_set(err, SMTP_E_CONNECT, SMTP_STAGE_CONNECT, 0, "cannot connect: %s", detail[0] ? detail : "unknown error");
 	}
 	if (errstr != NULL) {
 		zend_string_release(errstr);
@@ -250,5 +285,11 @@ void php_smtpmail_stream_close(php_smtpmail_conn *conn)
 	if (conn->stream != NULL) {
 		php_stream_close(conn->stream);
 		conn->stream = NULL;
+	}
+	/* Our reference to the context: one send, one context, freed with it (the
+	 * stream held its own reference until it closed). */
+	if (conn->context != NULL) {
+		zend_list_delete(conn->context->res);
+		conn->context = NULL;
 	}
 }
