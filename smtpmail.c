@@ -28,6 +28,7 @@
 #include "smtp_core/smtp_message.h"
 #include "smtpmail_arginfo.h"
 
+#include "php_network.h" /* inet_pton, on Windows too */
 #ifndef PHP_WIN32
 # include <arpa/inet.h>
 #endif

@@ -34,7 +34,7 @@ static void set_deadline(php_stream *stream, uint64_t deadline_ms)
 	struct timeval tv;
 
 	tv.tv_sec = (time_t)(left / 1000);
-	tv.tv_usec = (suseconds_t)((left % 1000) * 1000);
+	tv.tv_usec = ((left % 1000) * 1000);
 	php_stream_set_option(stream, PHP_STREAM_OPTION_READ_TIMEOUT, 0, &tv);
 }
 
@@ -238,7 +238,7 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const char *host,
 	}
 
 	tv.tv_sec = (time_t)(timeout_ms / 1000);
-	tv.tv_usec = (suseconds_t)((timeout_ms % 1000) * 1000);
+	tv.tv_usec = ((timeout_ms % 1000) * 1000);
 	conn->stream = php_stream_xport_create(url, url_len, 0, STREAM_XPORT_CLIENT | STREAM_XPORT_CONNECT, NULL, &tv,
 	                                       conn->context, &errstr, &errcode);
 	efree(url);
