@@ -87,7 +87,7 @@ static smtp_rc_t parse(smtp_header_list_t *l, const char *p, size_t len, smtp_er
 	smtp_header_t *cur = NULL;
 
 	while (pos < len) {
-		size_t start = pos, end, i;
+		size_t start = pos, end = pos, i;
 		smtp_header_t h;
 		smtp_rc_t rc = next_line(p, len, start, &end, &pos, err);
 

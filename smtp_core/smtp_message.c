@@ -1,0 +1,562 @@
+/* smtp_message.c: see smtp_message.h. */
+#include "smtp_message.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "smtp_compat.h"
+#include "smtp_headers.h"
+#include "smtp_sasl.h"
+
+/* Room for an excerpt of the caller's text in an error message (sanitised). */
+#define SMTP_MESSAGE_QUOTE_MAX 40
+/* "=?UTF-8?B?" and "?=" around the base64 of an encoded-word (RFC 2047 2). */
+#define SMTP_EWORD_OPEN "=?UTF-8?B?"
+#define SMTP_EWORD_OVERHEAD 12
+
+/* Appends to the head; the first failure sticks and later appends do nothing,
+ * so the composer checks once at the end. */
+typedef struct {
+	smtp_buf_t *b;
+	smtp_rc_t rc;
+} writer_t;
+
+static void put(writer_t *w, const void *p, size_t n)
+{
+	if (w->rc == SMTP_OK) {
+		w->rc = smtp_buf_append(w->b, p, n);
+	}
+}
+
+static void puts_(writer_t *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
+
+static void put2(writer_t *w, int v)
+{
+	char d[2];
+	d[0] = (char)('0' + v / 10 % 10);
+	d[1] = (char)('0' + v % 10);
+	put(w, d, 2);
+}
+
+static bool is_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Appends p[0..n) with every line end made CRLF. The text was checked: every
+ * CR in it is followed by LF. */
+static void put_crlf(writer_t *w, const char *p, size_t n)
+{
+	size_t i, run = 0;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\r' || p[i] == '\n') {
+			put(w, p + run, i - run);
+			if (p[i] == '\n') {
+				put(w, "\r\n", 2);
+			}
+			run = i + 1;
+		}
+	}
+	put(w, p + run, n - run);
+}
+
+/* Appends one field s[0..n) (CRLF line ends, no final CRLF) and its CRLF,
+ * folding any line longer than SMTP_HEADER_LINE_MAX (RFC 5322 2.1.1) before
+ * its last white space that fits. Inserting CRLF before WSP is invisible to a
+ * reader (RFC 5322 2.2.3 unfolding removes exactly that CRLF). Some text of
+ * the field body (which starts at s[body]) must stay before the fold, so no
+ * line is left empty or holding just the field name. A line with no such
+ * space is left as it is, for the canonicaliser to refuse. */
+static void put_folded(writer_t *w, const char *s, size_t n, size_t body)
+{
+	size_t line = 0;
+
+	for (;;) {
+		size_t eol = line, start = line;
+		while (eol < n && s[eol] != '\r') {
+			eol++;
+		}
+		while (eol - start > SMTP_HEADER_LINE_MAX) {
+			size_t k = start + SMTP_HEADER_LINE_MAX, j;
+			while (k > start && !is_wsp(s[k])) {
+				k--;
+			}
+			for (j = start < body ? body : start; j < k && is_wsp(s[j]); j++) {
+			}
+			if (j >= k) {
+				break; /* no space after some text: cannot fold this line */
+			}
+			put(w, s + start, k - start);
+			put(w, "\r\n", 2);
+			start = k;
+		}
+		put(w, s + start, eol - start);
+		put(w, "\r\n", 2);
+		if (eol >= n) {
+			return;
+		}
+		line = eol + 2;
+	}
+}
+
+static smtp_rc_t with_prefix(smtp_error_t *err, smtp_rc_t rc, const char *what)
+{
+	char msg[SMTP_ERROR_MESSAGE_MAX];
+
+	if (err == NULL) {
+		return rc;
+	}
+	memcpy(msg, err->message, sizeof(msg));
+	msg[sizeof(msg) - 1] = '\0';
+	return smtp_error_set(err, rc, SMTP_STAGE_MESSAGE, 0, "%s: %s", what, msg);
+}
+
+/* $to and $subject become field bodies: a CR or LF is allowed only as the
+ * CRLF (or LF) of a fold, followed by SP/HTAB and then by some text, as
+ * RFC 5322 2.2.3 folding produces. Anything else could add a field or end the
+ * header: header injection. */
+static smtp_rc_t check_text(const char *what, const char *p, size_t n, smtp_error_t *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char q[SMTP_MESSAGE_QUOTE_MAX];
+		size_t k = 0, j;
+
+		if (p[i] == '\0') {
+			smtp_text_sanitize(q, sizeof(q), p, i + 1);
+			return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+			                      "%s contains a NUL byte, after '%s'", what, q);
+		}
+		if (p[i] != '\r' && p[i] != '\n') {
+			continue;
+		}
+		if (p[i] == '\r' && i + 2 < n && p[i + 1] == '\n' && is_wsp(p[i + 2])) {
+			k = 2;
+		} else if (p[i] == '\n' && i + 1 < n && is_wsp(p[i + 1])) {
+			k = 1;
+		}
+		if (k == 0) {
+			smtp_text_sanitize(q, sizeof(q), p + i, n - i);
+			return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+			                      "%s contains a line break that is not part of a fold (header "
+			                      "injection?) at '%s'", what, q);
+		}
+		for (j = i + k; j < n && is_wsp(p[j]); j++) {
+		}
+		if (j == n || p[j] == '\r' || p[j] == '\n') {
+			/* RFC 5322 3.2.2: such lines must not be generated; some readers end the header there. */
+			return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+			                      "%s contains a folded line of only white space", what);
+		}
+		i += k - 1;
+	}
+	return SMTP_OK;
+}
+
+static bool is_ascii(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)p[i] >= 0x80) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629 4: shortest
+ * form, no surrogates, at most U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (s[0] < 0x80) {
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		lo = s[0] == 0xe0 ? 0xa0 : 0x80;
+		hi = s[0] == 0xed ? 0x9f : 0xbf;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		lo = s[0] == 0xf0 ? 0x90 : 0x80;
+		hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+	} else {
+		return 0;
+	}
+	if (n < len || s[1] < lo || s[1] > hi) {
+		return 0;
+	}
+	for (i = 2; i < len; i++) {
+		if (s[i] < 0x80 || s[i] > 0xbf) {
+			return 0;
+		}
+	}
+	return len;
+}
+
+/* RFC 2047: "Subject: " then B-encoded UTF-8 words, each holding whole
+ * characters (5) and at most SMTP_EWORD_MAX long, each line at most
+ * SMTP_EWORD_LINE_MAX; words go on continuation lines. The subject is
+ * unfolded first (2.2.3), so the fold's white space is encoded, not lost. */
+static smtp_rc_t put_encoded_subject(writer_t *w, const char *p, size_t n, smtp_error_t *err)
+{
+	smtp_buf_t text;
+	const unsigned char *u;
+	size_t i, prefix = strlen("Subject: ");
+	smtp_rc_t rc = SMTP_OK;
+
+	smtp_buf_init(&text, n);
+	for (i = 0; i < n && rc == SMTP_OK; i++) {
+		if (p[i] != '\r' && p[i] != '\n') {
+			rc = smtp_buf_append_char(&text, p[i]);
+		}
+	}
+	if (rc != SMTP_OK) {
+		smtp_buf_destroy(&text);
+		return smtp_error_set(err, rc, SMTP_STAGE_MESSAGE, 0, "out of memory");
+	}
+	u = (const unsigned char *)text.data;
+	for (i = 0; i < text.len;) {
+		size_t k = utf8_seq(u + i, text.len - i);
+		if (k == 0) {
+			char q[SMTP_MESSAGE_QUOTE_MAX];
+			smtp_text_sanitize(q, sizeof(q), text.data, i + 1);
+			smtp_buf_destroy(&text);
+			return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+			                      "subject is neither ASCII nor valid UTF-8, at '%s'; convert it "
+			                      "to UTF-8 first", q);
+		}
+		i += k;
+	}
+	puts_(w, "Subject: ");
+	for (i = 0; i < text.len;) {
+		size_t word = SMTP_EWORD_LINE_MAX - prefix, take = i;
+		if (word > SMTP_EWORD_MAX) {
+			word = SMTP_EWORD_MAX;
+		}
+		/* Base64 turns each 3 octets into 4 characters. */
+		while (take < text.len) {
+			size_t k = utf8_seq(u + take, text.len - take);
+			if (take + k - i > (word - SMTP_EWORD_OVERHEAD) / 4 * 3) {
+				break;
+			}
+			take += k;
+		}
+		puts_(w, SMTP_EWORD_OPEN);
+		if (w->rc == SMTP_OK) {
+			w->rc = smtp_base64_encode(w->b, u + i, take - i);
+		}
+		puts_(w, "?=\r\n");
+		i = take;
+		if (i < text.len) {
+			put(w, " ", 1);
+			prefix = 1;
+		}
+	}
+	smtp_buf_destroy(&text);
+	return SMTP_OK;
+}
+
+/* RFC 5322 3.3 date-time in UTC: "Date: Fri, 21 Nov 1997 09:55:06 +0000". */
+static smtp_rc_t put_date(writer_t *w, time_t now, smtp_error_t *err)
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+	int year;
+
+	if (smtp_gmtime(now, &tm) != 0 || tm.tm_wday < 0 || tm.tm_wday > 6 || tm.tm_mon < 0 ||
+	    tm.tm_mon > 11 || tm.tm_year > 9999 - 1900 || tm.tm_year < 0) {
+		/* RFC 5322 3.3: year is 4 digits, and never before 1900. */
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "the time for the Date field is out of range");
+	}
+	year = tm.tm_year + 1900;
+	puts_(w, "Date: ");
+	put(w, days[tm.tm_wday], 3);
+	put(w, ", ", 2);
+	put2(w, tm.tm_mday);
+	put(w, " ", 1);
+	put(w, months[tm.tm_mon], 3);
+	put(w, " ", 1);
+	put2(w, year / 100);
+	put2(w, year % 100);
+	put(w, " ", 1);
+	put2(w, tm.tm_hour);
+	put(w, ":", 1);
+	put2(w, tm.tm_min);
+	put(w, ":", 1);
+	put2(w, tm.tm_sec);
+	puts_(w, " +0000\r\n");
+	return SMTP_OK;
+}
+
+/* RFC 5322 3.6.4 id-right = dot-atom-text / no-fold-literal. */
+static bool is_id_right(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > SMTP_DOMAIN_MAX) {
+		return false;
+	}
+	if (s[0] == '[') {
+		if (n < 2 || s[n - 1] != ']') {
+			return false;
+		}
+		for (i = 1; i + 1 < n; i++) {
+			unsigned char c = (unsigned char)s[i];
+			if (c < 33 || c > 126 || c == '[' || c == ']' || c == '\\') {
+				return false;
+			}
+		}
+		return true;
+	}
+	if (s[0] == '.' || s[n - 1] == '.') {
+		return false;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '.') {
+			if (s[i - 1] == '.') {
+				return false;
+			}
+		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		             (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL))) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static smtp_rc_t put_message_id(writer_t *w, const smtp_compose_t *in, const char *from_addr,
+                                smtp_error_t *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[SMTP_MSGID_RANDOM];
+	char id[2 * SMTP_MSGID_RANDOM];
+	const char *domain = in->msgid_domain;
+	size_t i, n;
+
+	if (domain == NULL || domain[0] == '\0') {
+		domain = from_addr != NULL ? strrchr(from_addr, '@') : NULL;
+		if (domain == NULL) {
+			return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+			                      "no domain for the Message-ID: give a HELO name or a From "
+			                      "address");
+		}
+		domain++;
+	}
+	n = strlen(domain);
+	if (!is_id_right(domain, n)) {
+		char q[SMTP_MESSAGE_QUOTE_MAX];
+		smtp_text_sanitize(q, sizeof(q), domain, n);
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "'%s' cannot be the domain of a Message-ID (RFC 5322 3.6.4)", q);
+	}
+	if (RAND_bytes(r, (int)sizeof(r)) != 1) {
+		return smtp_error_set(err, SMTP_E_INTERNAL, SMTP_STAGE_MESSAGE, 0,
+		                      "RAND_bytes failed: no random octets for the Message-ID");
+	}
+	for (i = 0; i < sizeof(r); i++) {
+		id[2 * i] = hex[r[i] >> 4];
+		id[2 * i + 1] = hex[r[i] & 0x0f];
+	}
+	puts_(w, "Message-ID: <");
+	put(w, id, sizeof(id));
+	put(w, "@", 1);
+	put(w, domain, n);
+	puts_(w, ">\r\n");
+	return SMTP_OK;
+}
+
+/* Adds the addresses of every field named name to the recipients (RFC 5322
+ * 3.6.3; sendmail -t reads To, Cc and Bcc the same way). */
+static smtp_rc_t add_field_rcpts(const smtp_header_list_t *hl, const char *name,
+                                 smtp_addr_list_t *rcpts, smtp_error_t *err)
+{
+	size_t i;
+
+	for (i = 0; i < hl->count; i++) {
+		const smtp_header_t *h = &hl->items[i];
+		smtp_rc_t rc;
+		if (!smtp_header_is(h, name)) {
+			continue;
+		}
+		rc = smtp_addr_list_parse(rcpts, h->value, h->value_len, err);
+		if (rc != SMTP_OK) {
+			char what[16];
+			memcpy(what, name, strlen(name));
+			memcpy(what + strlen(name), " field", 7);
+			return with_prefix(err, rc, what);
+		}
+	}
+	return SMTP_OK;
+}
+
+static smtp_rc_t compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_header_list_t *hl,
+                         smtp_error_t *err)
+{
+	writer_t w;
+	const smtp_header_t *hfrom;
+	bool has_to = in->to != NULL && in->to_len > 0;
+	size_t i;
+	smtp_rc_t rc;
+
+	if (has_to) {
+		if ((rc = check_text("to", in->to, in->to_len, err)) != SMTP_OK) {
+			return rc;
+		}
+		if ((rc = smtp_addr_list_parse(&out->rcpts, in->to, in->to_len, err)) != SMTP_OK) {
+			return with_prefix(err, rc, "to");
+		}
+	}
+	if (in->subject != NULL &&
+	    (rc = check_text("subject", in->subject, in->subject_len, err)) != SMTP_OK) {
+		return rc;
+	}
+	if (in->headers != NULL &&
+	    (rc = smtp_headers_parse(hl, in->headers, in->headers_len, err)) != SMTP_OK) {
+		return with_prefix(err, rc, "additional headers");
+	}
+	if ((rc = add_field_rcpts(hl, "To", &out->rcpts, err)) != SMTP_OK ||
+	    (rc = add_field_rcpts(hl, "Cc", &out->rcpts, err)) != SMTP_OK ||
+	    (rc = add_field_rcpts(hl, "Bcc", &out->rcpts, err)) != SMTP_OK) {
+		return rc;
+	}
+	hfrom = smtp_headers_find(hl, "From");
+	if (hfrom != NULL) {
+		rc = smtp_addr_parse_mailbox(hfrom->value, hfrom->value_len, &out->from_addr, err);
+		if (rc != SMTP_OK) {
+			return with_prefix(err, rc, "From field");
+		}
+	} else if (in->from != NULL) {
+		/* Written into the head as given, so no line break at all, not even a fold. */
+		if (strchr(in->from, '\r') != NULL || strchr(in->from, '\n') != NULL) {
+			return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+			                      "from contains a line break (header injection?)");
+		}
+		rc = smtp_addr_parse_mailbox(in->from, strlen(in->from), &out->from_addr, err);
+		if (rc != SMTP_OK) {
+			return with_prefix(err, rc, "from");
+		}
+	}
+
+	w.b = &out->head;
+	w.rc = SMTP_OK;
+	if (has_to) {
+		smtp_buf_t field;
+		writer_t fw;
+		smtp_buf_init(&field, SMTP_MESSAGE_HEAD_MAX);
+		fw.b = &field;
+		fw.rc = SMTP_OK;
+		puts_(&fw, "To: ");
+		put_crlf(&fw, in->to, in->to_len);
+		if (fw.rc == SMTP_OK) {
+			put_folded(&w, field.data, field.len, strlen("To: "));
+		} else {
+			w.rc = fw.rc;
+		}
+		smtp_buf_destroy(&field);
+	}
+	if (in->subject != NULL && in->subject_len == 0) {
+		puts_(&w, "Subject:\r\n");
+	} else if (in->subject != NULL && is_ascii(in->subject, in->subject_len)) {
+		smtp_buf_t field;
+		writer_t fw;
+		smtp_buf_init(&field, SMTP_MESSAGE_HEAD_MAX);
+		fw.b = &field;
+		fw.rc = SMTP_OK;
+		puts_(&fw, "Subject: ");
+		put_crlf(&fw, in->subject, in->subject_len);
+		if (fw.rc == SMTP_OK) {
+			put_folded(&w, field.data, field.len, strlen("Subject: "));
+		} else {
+			w.rc = fw.rc;
+		}
+		smtp_buf_destroy(&field);
+	} else if (in->subject != NULL &&
+	           (rc = put_encoded_subject(&w, in->subject, in->subject_len, err)) != SMTP_OK) {
+		return rc;
+	}
+	for (i = 0; i < hl->count; i++) {
+		const smtp_header_t *h = &hl->items[i];
+		if (smtp_header_is(h, "Bcc")) {
+			/* RFC 5322 3.6.3: Bcc recipients must not be revealed to the others. */
+			continue;
+		}
+		put(&w, h->name, h->name_len);
+		put(&w, ":", 1);
+		if (h->value_len > 0 && h->value[0] != '\r' && h->value[0] != '\n') {
+			put(&w, " ", 1);
+		}
+		put_crlf(&w, h->value, h->value_len);
+		put(&w, "\r\n", 2);
+	}
+	if (hfrom == NULL && in->from != NULL) {
+		puts_(&w, "From: ");
+		puts_(&w, in->from);
+		put(&w, "\r\n", 2);
+	}
+	if (smtp_headers_find(hl, "Date") == NULL && (rc = put_date(&w, in->now, err)) != SMTP_OK) {
+		return rc;
+	}
+	if (smtp_headers_find(hl, "Message-ID") == NULL &&
+	    (rc = put_message_id(&w, in, out->from_addr, err)) != SMTP_OK) {
+		return rc;
+	}
+	put(&w, "\r\n", 2);
+	if (w.rc == SMTP_E_LIMIT) {
+		return smtp_error_set(err, SMTP_E_LIMIT, SMTP_STAGE_MESSAGE, 0,
+		                      "the message header exceeds %d octets", SMTP_MESSAGE_HEAD_MAX);
+	}
+	if (w.rc != SMTP_OK) {
+		return smtp_error_set(err, w.rc, SMTP_STAGE_MESSAGE, 0, "out of memory");
+	}
+	return SMTP_OK;
+}
+
+void smtp_composed_init(smtp_composed_t *c)
+{
+	smtp_buf_init(&c->head, SMTP_MESSAGE_HEAD_MAX);
+	smtp_addr_list_init(&c->rcpts);
+	c->from_addr = NULL;
+}
+
+void smtp_composed_destroy(smtp_composed_t *c)
+{
+	smtp_buf_destroy(&c->head);
+	smtp_addr_list_destroy(&c->rcpts);
+	free(c->from_addr);
+	c->from_addr = NULL;
+}
+
+smtp_rc_t smtp_message_compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_error_t *err)
+{
+	smtp_header_list_t hl;
+	smtp_rc_t rc;
+
+	smtp_composed_destroy(out);
+	smtp_composed_init(out);
+	smtp_header_list_init(&hl);
+	rc = compose(in, out, &hl, err);
+	smtp_header_list_destroy(&hl);
+	if (rc != SMTP_OK) {
+		smtp_composed_destroy(out);
+		smtp_composed_init(out);
+	}
+	return rc;
+}
