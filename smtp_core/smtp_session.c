@@ -613,6 +613,21 @@ static smtp_rc_t read_rcpt_reply(smtp_session_t *s, size_t i, smtp_send_result_t
 	return SMTP_OK;
 }
 
+/* Writes a chunk of the message. A failed write names the data stage, as
+ * flush() does for commands: the transport leaves the stage to its caller. */
+static smtp_rc_t write_data(smtp_session_t *s, size_t len, smtp_error_t *err)
+{
+	smtp_rc_t rc = s->t.write(s->t.ctx, s->data_buf, len, deadline(s), err);
+
+	if (rc != SMTP_OK) {
+		if (err != NULL && err->stage == SMTP_STAGE_NONE) {
+			err->stage = SMTP_STAGE_DATA;
+		}
+		return die(s, rc, false);
+	}
+	return SMTP_OK;
+}
+
 /* Streams the pieces through the canonicaliser and a fixed buffer, then the final dot. */
 static smtp_rc_t send_body(smtp_session_t *s, const smtp_piece_t *pieces, size_t npieces, smtp_error_t *err)
 {
@@ -636,9 +651,9 @@ static smtp_rc_t send_body(smtp_session_t *s, const smtp_piece_t *pieces, size_t
 			off += consumed;
 			fill += produced;
 			if (fill > SMTP_SESSION_DATA_CHUNK - SMTP_CANON_FINISH_MAX || (consumed == 0 && produced == 0)) {
-				rc = s->t.write(s->t.ctx, s->data_buf, fill, deadline(s), err);
+				rc = write_data(s, fill, err);
 				if (rc != SMTP_OK) {
-					return die(s, rc, false);
+					return rc;
 				}
 				fill = 0;
 			}
@@ -652,11 +667,7 @@ static smtp_rc_t send_body(smtp_session_t *s, const smtp_piece_t *pieces, size_t
 		}
 		fill += produced;
 	}
-	rc = s->t.write(s->t.ctx, s->data_buf, fill, deadline(s), err);
-	if (rc != SMTP_OK) {
-		return die(s, rc, false);
-	}
-	return SMTP_OK;
+	return write_data(s, fill, err);
 }
 
 static smtp_rc_t transaction(smtp_session_t *s, const char *from, const char *const *rcpts, size_t nrcpts,
