@@ -236,6 +236,10 @@ static void test_domain_literals(void)
 	LIST_ERR("a@[host]", "address 'a@[host]' has an invalid address literal (RFC 5321 4.1.3)");
 	LIST_ERR("a@[tag-:x]", "address 'a@[tag-:x]' has an invalid address literal (RFC 5321 4.1.3)");
 	LIST_ERR("a@[x:\xc3\xa9]", "address 'a@[x:??]' has an invalid address literal (RFC 5321 4.1.3)");
+	LIST_ERR("a@[x:b@c]", "address 'a@[x:b@c]' has an invalid address literal (RFC 5321 4.1.3)");
+	LIST_ERR("a@[x:\"]", "address 'a@[x:\"]' has an invalid address literal (RFC 5321 4.1.3)");
+	LIST_ERR("a@[x:>]", "address 'a@[x:>]' has an invalid address literal (RFC 5321 4.1.3)");
+	LIST_ERR("a@[x:]", "address 'a@[x:]' has an invalid address literal (RFC 5321 4.1.3)");
 	LIST_ERR("a@[1.2.3.4", "address list has an unbalanced '[' in '[1.2.3.4'");
 	LIST_ERR("a@[1.2 .3.4]", "address list has an invalid domain literal '[1.2 '");
 	LIST_ERR("a@[1.2\\.3.4]", "address list has an invalid domain literal '[1.2\\'");

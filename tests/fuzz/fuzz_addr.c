@@ -1,0 +1,147 @@
+/*
+ * fuzz_addr.c: libFuzzer target for the address parser (smtp_addr.c).
+ *
+ * The input is parsed as an address list (into a list that already holds one
+ * address) and as a single mailbox. Invariants checked on every input:
+ *   - every address returned is 1..SMTP_ADDR_MAX printable ASCII octets with
+ *     a local part of at most SMTP_ADDR_LOCAL_MAX; it has no CR, LF, NUL or
+ *     space outside a quoted local part, and exactly one '@' outside quotes;
+ *   - each address parses again, as a mailbox, to itself (canonical form);
+ *   - the list holds no two equal addresses (local part exact, domain
+ *     case-insensitive), and the address that was there first is still first;
+ *   - on failure the list is as before, the error is SMTP_E_ARG at stage
+ *     message, and its message is non-empty printable ASCII (input is quoted
+ *     sanitised);
+ *   - a mailbox that parses also parses as a list of exactly that address.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smtp_addr.h"
+
+#define REQUIRE(cond) do { if (!(cond)) { __builtin_trap(); } } while (0)
+
+static void check_error(const smtp_error_t *err, smtp_rc_t rc)
+{
+	size_t i;
+
+	REQUIRE(rc == SMTP_E_ARG);
+	REQUIRE(err->rc == SMTP_E_ARG && err->stage == SMTP_STAGE_MESSAGE);
+	REQUIRE(err->message[0] != '\0');
+	for (i = 0; err->message[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)err->message[i];
+		REQUIRE(c >= 0x20 && c < 0x7f);
+	}
+}
+
+/* Returns the offset of the one unquoted '@'. */
+static size_t check_addr(const char *a)
+{
+	size_t n = strlen(a), i, at = 0, ats = 0;
+	bool quoted = false;
+
+	REQUIRE(n >= 1 && n <= SMTP_ADDR_MAX);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)a[i];
+		REQUIRE(c >= 0x20 && c < 0x7f);
+		if (quoted) {
+			if (c == '\\') {
+				i++;
+				REQUIRE(i < n);
+				continue;
+			}
+			if (c == '"') {
+				quoted = false;
+			}
+			continue;
+		}
+		REQUIRE(c != ' ' && c != '\\');
+		if (c == '"') {
+			/* Only a whole quoted local part, starting the address. */
+			REQUIRE(i == 0);
+			quoted = true;
+		} else if (c == '@') {
+			at = i;
+			ats++;
+		}
+	}
+	REQUIRE(!quoted);
+	REQUIRE(ats == 1);
+	REQUIRE(at <= SMTP_ADDR_LOCAL_MAX && at + 1 < n);
+	return at;
+}
+
+static void check_canonical(const char *a)
+{
+	char *again = NULL;
+	smtp_error_t err;
+
+	REQUIRE(smtp_addr_parse_mailbox(a, strlen(a), &again, &err) == SMTP_OK);
+	REQUIRE(again != NULL && strcmp(again, a) == 0);
+	free(again);
+}
+
+static bool same(const char *a, const char *b)
+{
+	const char *da = strrchr(a, '@'), *db = strrchr(b, '@');
+	size_t i;
+
+	if (da - a != db - b || memcmp(a, b, (size_t)(da - a)) != 0 || strlen(da) != strlen(db)) {
+		return false;
+	}
+	for (i = 0; da[i] != '\0'; i++) {
+		char x = da[i], y = db[i];
+		x = (x >= 'A' && x <= 'Z') ? (char)(x + 32) : x;
+		y = (y >= 'A' && y <= 'Z') ? (char)(y + 32) : y;
+		if (x != y) {
+			return false;
+		}
+	}
+	return true;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *text = (const char *)data;
+	smtp_addr_list_t l;
+	smtp_error_t err;
+	smtp_rc_t rc;
+	char *mbox = NULL;
+	size_t i, j;
+
+	smtp_addr_list_init(&l);
+	REQUIRE(smtp_addr_list_add(&l, "first@sentinel.example", 22, &err) == SMTP_OK);
+	rc = smtp_addr_list_parse(&l, text, size, &err);
+	REQUIRE(l.count >= 1 && strcmp(l.items[0], "first@sentinel.example") == 0);
+	if (rc != SMTP_OK) {
+		check_error(&err, rc);
+		REQUIRE(l.count == 1);
+	}
+	for (i = 0; i < l.count; i++) {
+		check_addr(l.items[i]);
+		check_canonical(l.items[i]);
+		for (j = 0; j < i; j++) {
+			REQUIRE(!same(l.items[i], l.items[j]));
+		}
+	}
+
+	rc = smtp_addr_parse_mailbox(text, size, &mbox, &err);
+	if (rc == SMTP_OK) {
+		smtp_addr_list_t one;
+		REQUIRE(mbox != NULL);
+		check_addr(mbox);
+		check_canonical(mbox);
+		smtp_addr_list_init(&one);
+		REQUIRE(smtp_addr_list_parse(&one, text, size, &err) == SMTP_OK);
+		REQUIRE(one.count == 1 && strcmp(one.items[0], mbox) == 0);
+		smtp_addr_list_destroy(&one);
+		free(mbox);
+	} else {
+		REQUIRE(mbox == NULL);
+		check_error(&err, rc);
+	}
+	smtp_addr_list_destroy(&l);
+	return 0;
+}
