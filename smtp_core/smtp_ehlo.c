@@ -92,6 +92,32 @@ static uint64_t size_param(const char *line, size_t end, size_t pos)
 	return v;
 }
 
+/* Remembers a mechanism name for messages, known to us or not; duplicates and overflow are dropped. */
+static void note_mechanism(smtp_caps_t *caps, word_t w)
+{
+	size_t used = strlen(caps->auth_offered);
+	char name[SMTP_CAPS_AUTH_TEXT_MAX];
+	size_t n;
+
+	caps->auth_announced = true;
+	if (w.n == 0) {
+		return;
+	}
+	n = smtp_text_sanitize(name, sizeof(name), w.s, w.n);
+	for (const char *p = caps->auth_offered; (p = strstr(p, name)) != NULL; p += n) {
+		if ((p == caps->auth_offered || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ')) {
+			return;
+		}
+	}
+	if (used + (used > 0) + n + 1 > sizeof(caps->auth_offered)) {
+		return;
+	}
+	if (used > 0) {
+		caps->auth_offered[used++] = ' ';
+	}
+	memcpy(caps->auth_offered + used, name, n + 1);
+}
+
 static void parse_line(smtp_caps_t *caps, const char *line, size_t end)
 {
 	size_t pos = 0;
@@ -104,11 +130,14 @@ static void parse_line(smtp_caps_t *caps, const char *line, size_t end)
 	 * some still add it beside "AUTH ..." for old clients: take the union. */
 	if (kw.n >= 5 && word_is((word_t){ kw.s, 5 }, "AUTH=")) {
 		caps->auth |= auth_mechanism((word_t){ kw.s + 5, kw.n - 5 });
+		note_mechanism(caps, (word_t){ kw.s + 5, kw.n - 5 });
 		kw.n = 4;
 	}
 	if (word_is(kw, "AUTH")) {
+		caps->auth_announced = true;
 		while (next_word(line, end, &pos, &w)) {
 			caps->auth |= auth_mechanism(w);
+			note_mechanism(caps, w);
 		}
 	} else if (word_is(kw, "SIZE")) {
 		/* A repeated SIZE line overrides the earlier one. */

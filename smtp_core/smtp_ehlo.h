@@ -24,6 +24,9 @@ enum {
 	SMTP_AUTH_XOAUTH2 = 1u << 3    /* Google/Microsoft OAuth 2.0 bearer */
 };
 
+/* Room for the mechanism names a server announces, as quoted in error messages. */
+#define SMTP_CAPS_AUTH_TEXT_MAX 96
+
 typedef struct {
 	bool pipelining;           /* RFC 2920 */
 	bool starttls;             /* RFC 3207 */
@@ -35,6 +38,8 @@ typedef struct {
 	bool size_announced;       /* RFC 1870 SIZE */
 	uint64_t size;             /* its limit in octets; 0 = none stated (or unreadable) */
 	unsigned auth;             /* SMTP_AUTH_* offered, from "AUTH" and the old "AUTH=" lines */
+	bool auth_announced;       /* an AUTH line was there, whatever its mechanisms */
+	char auth_offered[SMTP_CAPS_AUTH_TEXT_MAX]; /* every mechanism named, printable, for messages */
 } smtp_caps_t;
 
 /* Resets caps, then fills it from ehlo_reply (borrowed, may be NULL). Line 1 is

@@ -33,6 +33,14 @@ void smtp_error_clear(smtp_error_t *err)
 
 bool smtp_error_is_transient(const smtp_error_t *err)
 {
+	/* RFC 5321 4.2.1: whatever the step, a 4yz reply is a transient failure
+	 * and a 5yz reply a permanent one. */
+	if (err->code >= 400 && err->code < 500) {
+		return true;
+	}
+	if (err->code >= 500 && err->code < 600) {
+		return false;
+	}
 	switch (err->rc) {
 	case SMTP_E_CONNECT:
 	case SMTP_E_TIMEOUT:

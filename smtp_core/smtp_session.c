@@ -380,6 +380,9 @@ static smtp_rc_t start_tls(smtp_session_t *s, smtp_error_t *err)
 		char text[SMTP_REPLY_TEXT_KEEP];
 		smtp_reply_format(reply(s), text, sizeof(text));
 		smtp_error_set(err, SMTP_E_TLS, SMTP_STAGE_TLS, reply(s)->code, "the server refused STARTTLS: %s", text);
+		if (err != NULL) {
+			memcpy(err->enhanced, reply(s)->enhanced, sizeof(err->enhanced));
+		}
 		return die(s, SMTP_E_TLS, true);
 	}
 	/* RFC 3207 6 and curl CVE-2021-22947: anything that arrived after the 220
@@ -452,7 +455,7 @@ static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
 		                             "refusing to send credentials over an unencrypted connection "
 		                             "(use tls=starttls or implicit; tls=none allows it explicitly)"), true);
 	}
-	if (s->caps.auth == 0) {
+	if (!s->caps.auth_announced) {
 		return die(s, smtp_error_set(err, SMTP_E_AUTH, SMTP_STAGE_AUTH, 0,
 		                             "the server offers no AUTH, but a username is configured "
 		                             "(is this a submission port such as 587 or 465?)"), true);
@@ -460,11 +463,8 @@ static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
 	mech = smtp_sasl_choose(s->caps.auth, s->token != NULL);
 	if (mech == 0) {
 		return die(s, smtp_error_set(err, SMTP_E_AUTH, SMTP_STAGE_AUTH, 0,
-		                             "no usable AUTH mechanism: the server offers%s%s%s%s, smtpmail %s",
-		                             (s->caps.auth & SMTP_AUTH_PLAIN) ? " PLAIN" : "",
-		                             (s->caps.auth & SMTP_AUTH_LOGIN) ? " LOGIN" : "",
-		                             (s->caps.auth & SMTP_AUTH_CRAM_MD5) ? " CRAM-MD5" : "",
-		                             (s->caps.auth & SMTP_AUTH_XOAUTH2) ? " XOAUTH2" : "",
+		                             "no usable AUTH mechanism: the server offers %s; smtpmail %s",
+		                             s->caps.auth_offered[0] != '\0' ? s->caps.auth_offered : "none",
 		                             s->token != NULL ? "needs XOAUTH2 for an OAuth token"
 		                                              : "supports PLAIN, LOGIN and CRAM-MD5 with a password"), true);
 	}
@@ -684,8 +684,8 @@ static smtp_rc_t transaction(smtp_session_t *s, const char *from, const char *co
 	/* RFC 1870: a message the server already said it cannot take is refused
 	 * here, before anything is sent. */
 	if (s->caps.size_announced && s->caps.size > 0 && total > s->caps.size) {
-		return smtp_error_set(err, SMTP_E_LIMIT, SMTP_STAGE_MAIL, 552,
-		                      "the message of %zu bytes exceeds the server's size limit of %llu bytes",
+		return smtp_error_set(err, SMTP_E_LIMIT, SMTP_STAGE_MAIL, 0,
+		                      "the message of %zu bytes exceeds the server's size limit of %llu bytes (SIZE)",
 		                      total, (unsigned long long)s->caps.size);
 	}
 

@@ -16,8 +16,8 @@ echo fault_lines(fault_transcript($f));
 fault_server_ok($f);
 ?>
 --EXPECTF--
-SmtpMail\SenderException code=552 stage=mail transient=false permanent=true enhanced=-
-[mail] 127.0.0.1:%d: the message of %d bytes exceeds the server's size limit of 100 bytes
+SmtpMail\SenderException code=0 stage=mail transient=false permanent=true enhanced=-
+[mail] 127.0.0.1:%d: the message of %d bytes exceeds the server's size limit of 100 bytes (SIZE)
 within 3 s: yes
 EHLO client.test\r\n
 QUIT\r\n
