@@ -16,16 +16,38 @@ extern zend_module_entry smtpmail_module_entry;
 
 #define PHP_SMTPMAIL_VERSION "0.1.0"
 
-/* A connection to a relay: a PHP stream, the transport on it, the session over that. */
+/* Longest host name kept from a setting (RFC 1035 2.3.4: 255 octets). */
+#define SMTPMAIL_HOST_MAX 256
+
+/* Everything one send needs, from php.ini and the call's $options. Strings are borrowed. */
+typedef struct {
+	char host[SMTPMAIL_HOST_MAX];
+	zend_long port;
+	smtp_tls_mode_t tls;
+	bool tls_none_explicit;
+	const char *username;
+	const char *password;
+	const char *oauth_token;
+	unsigned timeout_ms;
+	const char *from;
+	char helo[SMTPMAIL_HOST_MAX];  /* resolved: the setting, else this host's name */
+	bool verify_peer;
+	const char *cafile;
+	php_stream_context *user_context;
+} php_smtpmail_settings_t;
+
+/* A connection to a relay: a PHP stream, the transport on it, the session over
+ * that. Owned by the pool while idle, by the send in progress while in use. */
 typedef struct {
 	php_stream *stream;
 	smtp_transport_t transport;
 	smtp_session_t *session;
-	char peer[300];              /* "host:port", for messages */
-	const char *tls_host;        /* borrowed: name the certificate must match */
-	bool verify_peer;
-	const char *cafile;          /* borrowed */
-	php_stream_context *context; /* the TLS options for this connection */
+	char peer[SMTPMAIL_HOST_MAX + 16];   /* "host:port", for messages */
+	char tls_host[SMTPMAIL_HOST_MAX];    /* the name the certificate must match */
+	bool persistent;                     /* outlives the request (smtpmail.persistent) */
+	char key[65];                        /* SHA-256 (hex) of the settings it was made with */
+	uint64_t last_used_ms;
+	zend_long messages;
 } php_smtpmail_conn;
 
 ZEND_BEGIN_MODULE_GLOBALS(smtpmail)
@@ -40,9 +62,14 @@ ZEND_BEGIN_MODULE_GLOBALS(smtpmail)
 	char *helo;
 	bool verify_peer;
 	char *cafile;
-	/* The connection of the send in progress, so RSHUTDOWN can free it when
-	 * a fatal error or max_execution_time unwinds through a blocking read. */
+	bool persistent;
+	zend_long persistent_idle;
+	zend_long persistent_max_messages;
+	/* The send in progress, so RSHUTDOWN can free it when a fatal error or
+	 * max_execution_time unwinds through a blocking read. */
 	struct smtpmail_job *active_job;
+	/* Idle open sessions by settings key (php_smtpmail_conn *). */
+	HashTable pool;
 ZEND_END_MODULE_GLOBALS(smtpmail)
 
 ZEND_EXTERN_MODULE_GLOBALS(smtpmail)
@@ -53,10 +80,29 @@ ZEND_TSRMLS_CACHE_EXTERN()
 #endif
 
 /* smtpmail_stream.c: the transport on PHP streams. */
-/* Connects to host:port (TLS from the first byte when implicit); fills conn. */
-smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const char *host, zend_long port,
-                                      bool implicit_tls, unsigned timeout_ms, smtp_error_t *err);
-/* Closes the stream; conn can be connected again. */
+/* Connects conn to its peer (TLS from the first byte when implicit_tls), with
+ * the certificate checks of s; a persistent stream when conn->persistent. */
+smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmail_settings_t *s,
+                                      bool implicit_tls, smtp_error_t *err);
+/* Closes the stream. */
 void php_smtpmail_stream_close(php_smtpmail_conn *conn);
+/* True when the peer sent something nobody asked for (a stale session's 421, or EOF). */
+bool php_smtpmail_stream_has_unread(php_smtpmail_conn *conn);
+
+/* smtpmail_pool.c: open sessions kept for the next send. */
+/* An open, authenticated session for s: an idle pooled one that still looks
+ * alive (*reused = true) unless fresh is set, else a new connection. */
+smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh, php_smtpmail_conn **out,
+                                    bool *reused, smtp_error_t *err);
+/* Hands a connection back after a send: kept when still usable and allowed,
+ * else closed (with QUIT while the dialogue is in step). */
+void php_smtpmail_pool_release(const php_smtpmail_settings_t *s, php_smtpmail_conn *conn);
+/* Closes and frees a connection; QUIT first when quit is set and the dialogue allows. */
+void php_smtpmail_conn_close(php_smtpmail_conn *conn, bool quit);
+void php_smtpmail_pool_init(HashTable *pool);
+/* End of request: closes the sessions that were not persistent. */
+void php_smtpmail_pool_request_end(void);
+/* End of process: frees what is left. The persistent streams are gone by now. */
+void php_smtpmail_pool_destroy(HashTable *pool);
 
 #endif

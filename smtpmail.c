@@ -62,46 +62,30 @@ PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY("smtpmail.timeout", "30", PHP_INI_ALL, OnUpdateLong, timeout, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.from", "", PHP_INI_ALL, OnUpdateString, from, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.helo", "", PHP_INI_ALL, OnUpdateString, helo, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_BOOLEAN("smtpmail.persistent", "0", PHP_INI_SYSTEM, OnUpdateBool, persistent, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.persistent_idle", "30", PHP_INI_SYSTEM, OnUpdateLong, persistent_idle, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.persistent_max_messages", "100", PHP_INI_SYSTEM, OnUpdateLong, persistent_max_messages, zend_smtpmail_globals, smtpmail_globals)
 PHP_INI_END()
 
-/* Longest host name kept from a setting (RFC 1035 2.3.4: 255 octets). */
-#define SMTPMAIL_HOST_MAX 256
-
-/* Everything one send needs, from php.ini and the call's $options. Strings are borrowed. */
-typedef struct {
-	char host[SMTPMAIL_HOST_MAX];
-	zend_long port;
-	smtp_tls_mode_t tls;
-	bool tls_none_explicit;
-	const char *username;
-	const char *password;
-	const char *oauth_token;
-	unsigned timeout_ms;
-	const char *from;
-	const char *helo;
-	bool verify_peer;
-	const char *cafile;
-	php_stream_context *user_context;
-} smtpmail_settings_t;
+typedef php_smtpmail_settings_t smtpmail_settings_t;
 
 /* One send in progress. It lives in the module globals while the core runs so
  * RSHUTDOWN can free it if a fatal error unwinds through a blocking read. */
 typedef struct smtpmail_job {
-	php_smtpmail_conn conn;
+	php_smtpmail_conn *conn;   /* acquired from the pool, not yet released */
 	smtp_composed_t composed;
 	smtp_send_result_t result;
 	char *envelope_from;
-	char helo_buf[SMTPMAIL_HOST_MAX];
 } smtpmail_job_t;
-
 
 static void job_free(smtpmail_job_t *job)
 {
 	if (job == NULL) {
 		return;
 	}
-	smtp_session_free(job->conn.session);
-	php_smtpmail_stream_close(&job->conn);
+	/* Only an interrupted send still holds its connection: the dialogue is in
+	 * an unknown state, so no QUIT. */
+	php_smtpmail_conn_close(job->conn, false);
 	smtp_composed_destroy(&job->composed);
 	smtp_send_result_destroy(&job->result);
 	free(job->envelope_from);
@@ -257,6 +241,7 @@ static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t a
 	double timeout = (double)SMTPMAIL_G(timeout);
 	const char *why = NULL;
 	zend_long option_port = -1;
+	const char *helo;
 
 	memset(s, 0, sizeof(*s));
 	s->port = SMTPMAIL_G(port);
@@ -264,7 +249,7 @@ static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t a
 	s->password = nonempty(SMTPMAIL_G(password));
 	s->oauth_token = nonempty(SMTPMAIL_G(oauth_token));
 	s->from = nonempty(SMTPMAIL_G(from));
-	s->helo = nonempty(SMTPMAIL_G(helo));
+	helo = nonempty(SMTPMAIL_G(helo));
 	s->verify_peer = SMTPMAIL_G(verify_peer);
 	s->cafile = nonempty(SMTPMAIL_G(cafile));
 
@@ -324,7 +309,7 @@ static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t a
 				s->from = nonempty(Z_STRVAL_P(val));
 			} else if (OPT_IS("helo")) {
 				OPT_STRING();
-				s->helo = nonempty(Z_STRVAL_P(val));
+				helo = nonempty(Z_STRVAL_P(val));
 			} else if (OPT_IS("verify_peer")) {
 				if (Z_TYPE_P(val) != IS_TRUE && Z_TYPE_P(val) != IS_FALSE) {
 					zend_argument_type_error(arg_num, "option \"verify_peer\" must be of type bool, %s given", zend_zval_type_name(val));
@@ -384,6 +369,16 @@ static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t a
 	s->timeout_ms = (unsigned)(timeout * 1000.0);
 	if (s->timeout_ms == 0) {
 		s->timeout_ms = 1;
+	}
+	/* RFC 5321 4.1.1.1: EHLO names this client; default: this host's name. */
+	if (helo != NULL) {
+		if (strlen(helo) >= sizeof(s->helo) || strpbrk(helo, " \t\r\n") != NULL) {
+			zend_value_error("The EHLO name \"%s\" must be one word of at most %zu characters", helo, sizeof(s->helo) - 1);
+			return false;
+		}
+		memcpy(s->helo, helo, strlen(helo) + 1);
+	} else if (smtp_hostname(s->helo, sizeof(s->helo)) != 0 || s->helo[0] == '\0' || strpbrk(s->helo, " \t\r\n") != NULL) {
+		memcpy(s->helo, "localhost", sizeof("localhost"));
 	}
 	if (s->password != NULL && s->username == NULL && s->oauth_token == NULL) {
 		zend_value_error("A password is set but no username: set smtpmail.username or options[\"username\"]");
@@ -449,63 +444,56 @@ typedef struct {
 	const char *sender;  /* mail()'s -f, or NULL */
 } smtpmail_input_t;
 
-/* Connects, opens a session and runs one transaction. The job keeps everything
- * it allocates; the caller frees the job after reporting. */
+/* A kept session the server dropped while idle fails this way before the
+ * message went out; then a fresh connection may safely try again. */
+static bool stale_session_error(const smtp_error_t *err)
+{
+	return err->rc == SMTP_E_CLOSED || err->rc == SMTP_E_IO || err->rc == SMTP_E_TIMEOUT
+	       || (err->rc == SMTP_E_REPLY && err->code == 421);
+}
+
+static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, smtp_error_t *err)
+{
+	smtp_piece_t pieces[2];
+
+	pieces[0].data = job->composed.head.data;
+	pieces[0].len = job->composed.head.len;
+	/* The body goes out straight from the caller's string: no copy. */
+	pieces[1].data = in->message;
+	pieces[1].len = in->message_len;
+	return smtp_session_send(job->conn->session, job->envelope_from,
+	                         (const char *const *)job->composed.rcpts.items, job->composed.rcpts.count,
+	                         pieces, 2, &job->result, err);
+}
+
+/* Sends over a kept session when there is one, else over a new connection.
+ * A kept session that turns out dead before the message went out is replaced
+ * once: the message is neither lost nor sent twice. */
 static smtp_rc_t deliver(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in,
                          smtp_error_t *err)
 {
-	php_smtpmail_conn *conn = &job->conn;
-	smtp_session_config_t cfg;
-	smtp_piece_t pieces[2];
-	smtp_rc_t rc;
+	bool reused = false;
+	smtp_rc_t rc = php_smtpmail_pool_acquire(s, false, &job->conn, &reused, err);
 
-	conn->tls_host = s->host;
-	conn->verify_peer = s->verify_peer;
-	conn->cafile = s->cafile;
-	conn->context = php_stream_context_alloc();
-	if (s->user_context != NULL) {
-		zval *ssl = zend_hash_str_find(Z_ARRVAL(s->user_context->options), "ssl", sizeof("ssl") - 1);
-		if (ssl != NULL && Z_TYPE_P(ssl) == IS_ARRAY) {
-			zend_string *name;
-			zval *v;
-			ZEND_HASH_FOREACH_STR_KEY_VAL(Z_ARRVAL_P(ssl), name, v) {
-				if (name != NULL) {
-					php_stream_context_set_option(conn->context, "ssl", ZSTR_VAL(name), v);
-				}
-			} ZEND_HASH_FOREACH_END();
+	if (rc == SMTP_OK) {
+		rc = transaction(job, in, err);
+		if (rc != SMTP_OK && reused && !job->result.data_sent && stale_session_error(err)) {
+			php_smtpmail_conn_close(job->conn, false);
+			job->conn = NULL;
+			smtp_send_result_destroy(&job->result);
+			smtp_error_clear(err);
+			rc = php_smtpmail_pool_acquire(s, true, &job->conn, &reused, err);
+			if (rc == SMTP_OK) {
+				rc = transaction(job, in, err);
+			}
 		}
 	}
-	rc = php_smtpmail_stream_connect(conn, s->host, s->port, s->tls == SMTP_TLS_IMPLICIT, s->timeout_ms, err);
-	if (rc != SMTP_OK) {
-		return rc;
+	if (job->conn != NULL) {
+		php_smtpmail_pool_release(s, job->conn);
+		job->conn = NULL;
 	}
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.helo = s->helo != NULL ? s->helo : job->helo_buf;
-	cfg.tls = s->tls;
-	cfg.user = s->username;
-	cfg.password = s->password;
-	cfg.oauth_token = s->oauth_token;
-	cfg.allow_cleartext_auth = s->tls_none_explicit;
-	cfg.timeout_ms = s->timeout_ms;
-	conn->session = smtp_session_new(&cfg, &conn->transport);
-	if (conn->session == NULL) {
-		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_CONNECT, 0, "out of memory");
-	}
-	rc = smtp_session_open(conn->session, err);
-	if (rc == SMTP_OK) {
-		pieces[0].data = job->composed.head.data;
-		pieces[0].len = job->composed.head.len;
-		/* The body goes out straight from the caller's string: no copy. */
-		pieces[1].data = in->message;
-		pieces[1].len = in->message_len;
-		rc = smtp_session_send(conn->session, job->envelope_from,
-		                       (const char *const *)job->composed.rcpts.items, job->composed.rcpts.count,
-		                       pieces, 2, &job->result, err);
-	}
-	smtp_session_quit(conn->session);
 	return rc;
 }
-
 
 /* Builds the header block and the envelope into the job. On failure fills err (stage MESSAGE). */
 static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in, smtp_error_t *err)
@@ -529,11 +517,6 @@ static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, cons
 		}
 	}
 
-	if (s->helo != NULL) {
-		snprintf(job->helo_buf, sizeof(job->helo_buf), "%s", s->helo);
-	} else if (smtp_hostname(job->helo_buf, sizeof(job->helo_buf)) != 0 || job->helo_buf[0] == '\0') {
-		snprintf(job->helo_buf, sizeof(job->helo_buf), "localhost");
-	}
 
 	memset(&compose, 0, sizeof(compose));
 	compose.to = in->to_len > 0 ? in->to : NULL;
@@ -550,7 +533,7 @@ static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, cons
 	rc = SMTP_OK;
 	/* The Message-ID names the sender's domain, not this host's (which may be internal). */
 	at = compose.from != NULL ? strrchr(compose.from, '@') : NULL;
-	compose.msgid_domain = at != NULL ? at + 1 : job->helo_buf;
+	compose.msgid_domain = at != NULL ? at + 1 : s->helo;
 	rc = smtp_message_compose(&compose, &job->composed, err);
 	if (rc != SMTP_OK) {
 		free(configured_addr);
@@ -613,9 +596,10 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 	smtpmail_job_t *job = job_new();
 	smtp_error_t err;
 	smtp_rc_t rc;
-	char peer[sizeof(job->conn.peer)];
+	char peer[SMTPMAIL_HOST_MAX + 16];
 
-	job->conn.session = NULL;
+	snprintf(peer, sizeof(peer), strchr(s->host, ':') != NULL ? "[%s]:" ZEND_LONG_FMT : "%s:" ZEND_LONG_FMT,
+	         s->host, s->port);
 	smtp_error_clear(&err);
 	rc = prepare(job, s, in, &err);
 	if (rc != SMTP_OK) {
@@ -632,10 +616,6 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 	rc = deliver(job, s, in, &err);
 	if (rc == SMTP_OK && return_value != NULL) {
 		result_to_array(job, return_value);
-	}
-	memcpy(peer, job->conn.peer, sizeof(peer));
-	if (peer[0] == '\0') {
-		snprintf(peer, sizeof(peer), "%s:" ZEND_LONG_FMT, s->host, s->port);
 	}
 	/* STYLE 13: free everything before reporting; a user error handler may throw or exit. */
 	job_done(job);
@@ -981,6 +961,12 @@ static PHP_GINIT_FUNCTION(smtpmail)
 	ZEND_TSRMLS_CACHE_UPDATE();
 #endif
 	memset(smtpmail_globals, 0, sizeof(*smtpmail_globals));
+	php_smtpmail_pool_init(&smtpmail_globals->pool);
+}
+
+static PHP_GSHUTDOWN_FUNCTION(smtpmail)
+{
+	php_smtpmail_pool_destroy(&smtpmail_globals->pool);
 }
 
 static PHP_MINIT_FUNCTION(smtpmail)
@@ -1032,6 +1018,8 @@ static PHP_RSHUTDOWN_FUNCTION(smtpmail)
 	/* Non-NULL only when a fatal error or a timeout unwound through a send. */
 	job_free(SMTPMAIL_G(active_job));
 	SMTPMAIL_G(active_job) = NULL;
+	/* Sessions kept within this request end here (QUIT); persistent ones stay. */
+	php_smtpmail_pool_request_end();
 	return SUCCESS;
 }
 
@@ -1069,7 +1057,7 @@ zend_module_entry smtpmail_module_entry = {
 	PHP_SMTPMAIL_VERSION,
 	PHP_MODULE_GLOBALS(smtpmail),
 	PHP_GINIT(smtpmail),
-	NULL,
+	PHP_GSHUTDOWN(smtpmail),
 	NULL,
 	STANDARD_MODULE_PROPERTIES_EX
 };

@@ -205,43 +205,70 @@ static void set_ssl_option(php_stream_context *context, const char *name, zval *
 	php_stream_context_set_option(context, "ssl", name, value);
 }
 
-smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const char *host, zend_long port,
-                                      bool implicit_tls, unsigned timeout_ms, smtp_error_t *err)
+smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmail_settings_t *s,
+                                      bool implicit_tls, smtp_error_t *err)
 {
 	zend_string *errstr = NULL;
 	int errcode = 0; /* unused: errstr says it all */
 	struct timeval tv;
 	char *url;
 	size_t url_len;
+	char *persistent_id = NULL;
+	php_stream_context *context = php_stream_context_alloc();
 	zval zv;
-	bool ipv6 = strchr(host, ':') != NULL;
+	bool ipv6 = strchr(s->host, ':') != NULL;
+	static zend_ulong persistent_serial;
 
-	snprintf(conn->peer, sizeof(conn->peer), ipv6 ? "[%s]:" ZEND_LONG_FMT : "%s:" ZEND_LONG_FMT, host, port);
+	snprintf(conn->peer, sizeof(conn->peer), ipv6 ? "[%s]:" ZEND_LONG_FMT : "%s:" ZEND_LONG_FMT, s->host, s->port);
+	snprintf(conn->tls_host, sizeof(conn->tls_host), "%s", s->host);
 	url_len = spprintf(&url, 0, "tcp://%s", conn->peer);
+	if (conn->persistent) {
+		/* Our pool decides reuse; a unique id keeps PHP from handing this
+		 * stream to anyone else. */
+		spprintf(&persistent_id, 0, "smtpmail:%s:" ZEND_ULONG_FMT, conn->key, ++persistent_serial);
+	}
 
-	/* Certificate checks: the stream context's "ssl" options, with ours filling
-	 * in what the caller's context did not say. */
-	ZVAL_STRING(&zv, conn->tls_host);
-	set_ssl_option(conn->context, "peer_name", &zv, true);
+	/* Certificate checks: the caller's context "ssl" options, with ours filling
+	 * in what it did not say. */
+	if (s->user_context != NULL) {
+		zval *ssl = zend_hash_str_find(Z_ARRVAL(s->user_context->options), "ssl", sizeof("ssl") - 1);
+		if (ssl != NULL && Z_TYPE_P(ssl) == IS_ARRAY) {
+			zend_string *name;
+			zval *v;
+			ZEND_HASH_FOREACH_STR_KEY_VAL(Z_ARRVAL_P(ssl), name, v) {
+				if (name != NULL) {
+					php_stream_context_set_option(context, "ssl", ZSTR_VAL(name), v);
+				}
+			} ZEND_HASH_FOREACH_END();
+		}
+	}
+	ZVAL_STRING(&zv, s->host);
+	set_ssl_option(context, "peer_name", &zv, true);
 	zval_ptr_dtor(&zv);
-	ZVAL_BOOL(&zv, conn->verify_peer);
-	set_ssl_option(conn->context, "verify_peer", &zv, true);
-	set_ssl_option(conn->context, "verify_peer_name", &zv, true);
+	ZVAL_BOOL(&zv, s->verify_peer);
+	set_ssl_option(context, "verify_peer", &zv, true);
+	set_ssl_option(context, "verify_peer_name", &zv, true);
 	ZVAL_FALSE(&zv);
-	set_ssl_option(conn->context, "allow_self_signed", &zv, true);
+	set_ssl_option(context, "allow_self_signed", &zv, true);
 	ZVAL_TRUE(&zv);
-	set_ssl_option(conn->context, "SNI_enabled", &zv, true);
-	if (conn->cafile != NULL && conn->cafile[0] != '\0') {
-		ZVAL_STRING(&zv, conn->cafile);
-		set_ssl_option(conn->context, "cafile", &zv, true);
+	set_ssl_option(context, "SNI_enabled", &zv, true);
+	if (s->cafile != NULL && s->cafile[0] != '\0') {
+		ZVAL_STRING(&zv, s->cafile);
+		set_ssl_option(context, "cafile", &zv, true);
 		zval_ptr_dtor(&zv);
 	}
 
-	tv.tv_sec = (time_t)(timeout_ms / 1000);
-	tv.tv_usec = ((timeout_ms % 1000) * 1000);
-	conn->stream = php_stream_xport_create(url, url_len, 0, STREAM_XPORT_CLIENT | STREAM_XPORT_CONNECT, NULL, &tv,
-	                                       conn->context, &errstr, &errcode);
+	tv.tv_sec = (time_t)(s->timeout_ms / 1000);
+	tv.tv_usec = ((s->timeout_ms % 1000) * 1000);
+	conn->stream = php_stream_xport_create(url, url_len, 0, STREAM_XPORT_CLIENT | STREAM_XPORT_CONNECT, persistent_id,
+	                                       &tv, context, &errstr, &errcode);
 	efree(url);
+	if (persistent_id != NULL) {
+		efree(persistent_id);
+	}
+	/* The stream holds its own reference to the context for as long as it
+	 * needs it (until it closes, or the request ends for a persistent one). */
+	zend_list_delete(context->res);
 	if (conn->stream == NULL) {
 		char detail[200];
 		detail[0] = '\0';
@@ -249,7 +276,8 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const char *host,
 			smtp_text_sanitize(detail, sizeof(detail), ZSTR_VAL(errstr), ZSTR_LEN(errstr));
 			zend_string_release(errstr);
 		}
-		return smtp_error_set(err, SMTP_E_CONNECT, SMTP_STAGE_CONNECT, 0, "cannot connect: %s", detail[0] ? detail : "unknown error");
+		return smtp_error_set(err, SMTP_E_CONNECT, SMTP_STAGE_CONNECT, 0, "cannot connect: %s",
+		                      detail[0] ? detail : "unknown error");
 	}
 	if (errstr != NULL) {
 		zend_string_release(errstr);
@@ -271,7 +299,7 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const char *host,
 	conn->transport.starttls = stream_starttls;
 	conn->transport.pending = stream_pending;
 	if (implicit_tls) {
-		smtp_rc_t rc = stream_starttls(conn, smtp_clock_ms() + timeout_ms, err);
+		smtp_rc_t rc = stream_starttls(conn, smtp_clock_ms() + s->timeout_ms, err);
 		if (rc != SMTP_OK) {
 			php_smtpmail_stream_close(conn);
 			return rc;
@@ -283,13 +311,16 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const char *host,
 void php_smtpmail_stream_close(php_smtpmail_conn *conn)
 {
 	if (conn->stream != NULL) {
-		php_stream_close(conn->stream);
+		if (conn->persistent) {
+			php_stream_pclose(conn->stream);
+		} else {
+			php_stream_close(conn->stream);
+		}
 		conn->stream = NULL;
 	}
-	/* Our reference to the context: one send, one context, freed with it (the
-	 * stream held its own reference until it closed). */
-	if (conn->context != NULL) {
-		zend_list_delete(conn->context->res);
-		conn->context = NULL;
-	}
+}
+
+bool php_smtpmail_stream_has_unread(php_smtpmail_conn *conn)
+{
+	return conn->stream == NULL || stream_pending(conn);
 }

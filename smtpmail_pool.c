@@ -1,0 +1,216 @@
+/*
+ * smtpmail_pool.c: open, authenticated sessions kept for the next send.
+ *
+ * Connecting, STARTTLS and AUTH cost most of the round trips of a send. A
+ * session that ended its transaction cleanly is kept, keyed by everything
+ * that decided how it was made (host, port, TLS mode, credentials, certificate
+ * checks, EHLO name), and the next send with the same settings uses it:
+ * within a request always; across requests, in the same PHP worker, when
+ * smtpmail.persistent is on. The key is a SHA-256 digest, so no password
+ * is kept in it.
+ *
+ * A kept session is used only while it is younger than smtpmail.persistent_idle
+ * seconds since its last message and has sent fewer than
+ * smtpmail.persistent_max_messages; one that saw an error is closed, never kept.
+ */
+#ifdef HAVE_CONFIG_H
+# include "config.h"
+#endif
+
+#include "php.h"
+
+#include <openssl/evp.h>
+
+#include "php_smtpmail.h"
+#include "smtp_core/smtp_compat.h"
+
+static void digest_field(EVP_MD_CTX *md, const char *text)
+{
+	/* Each field ends with a NUL, so ("ab","c") and ("a","bc") differ. */
+	if (text != NULL) {
+		EVP_DigestUpdate(md, text, strlen(text));
+	}
+	EVP_DigestUpdate(md, "", 1);
+}
+
+static void make_key(const php_smtpmail_settings_t *s, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	char numbers[64];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	out[0] = '\0';
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return;
+	}
+	snprintf(numbers, sizeof(numbers), ZEND_LONG_FMT "/%d/%d/%d", s->port, (int)s->tls, (int)s->tls_none_explicit,
+	         (int)s->verify_peer);
+	digest_field(md, s->host);
+	digest_field(md, numbers);
+	digest_field(md, s->username);
+	digest_field(md, s->password);
+	digest_field(md, s->oauth_token);
+	digest_field(md, s->cafile);
+	digest_field(md, s->helo);
+	EVP_DigestFinal_ex(md, digest, &len);
+	EVP_MD_CTX_free(md);
+	for (unsigned int i = 0; i < len && i < 32; i++) {
+		out[2 * i] = hex[digest[i] >> 4];
+		out[2 * i + 1] = hex[digest[i] & 15];
+	}
+	out[len < 32 ? 2 * len : 64] = '\0';
+}
+
+/* A session made with a caller's stream context is not kept: the context's
+ * options cannot be compared, so no later send could prove it matches. */
+static bool may_keep(const php_smtpmail_settings_t *s)
+{
+	return s->user_context == NULL;
+}
+
+static php_smtpmail_conn *conn_new(bool persistent)
+{
+	php_smtpmail_conn *conn = pecalloc(1, sizeof(*conn), persistent);
+	conn->persistent = persistent;
+	return conn;
+}
+
+void php_smtpmail_conn_close(php_smtpmail_conn *conn, bool quit)
+{
+	if (conn == NULL) {
+		return;
+	}
+	if (conn->session != NULL) {
+		if (quit && conn->stream != NULL) {
+			smtp_session_quit(conn->session);
+		}
+		smtp_session_free(conn->session);
+	}
+	php_smtpmail_stream_close(conn);
+	pefree(conn, conn->persistent);
+}
+
+/* An idle session is stale when it waited too long, or when the server said
+ * something while nobody asked (a 421 before closing, or the close itself). */
+static bool still_good(php_smtpmail_conn *conn)
+{
+	uint64_t idle_ms = (uint64_t)(SMTPMAIL_G(persistent_idle) > 0 ? SMTPMAIL_G(persistent_idle) : 0) * 1000u;
+
+	return smtp_session_is_usable(conn->session) && smtp_clock_ms() - conn->last_used_ms <= idle_ms
+	       && !php_smtpmail_stream_has_unread(conn);
+}
+
+smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh, php_smtpmail_conn **out,
+                                    bool *reused, smtp_error_t *err)
+{
+	php_smtpmail_conn *conn;
+	smtp_session_config_t cfg;
+	char key[65];
+	smtp_rc_t rc;
+
+	*out = NULL;
+	*reused = false;
+	make_key(s, key);
+	if (may_keep(s) && key[0] != '\0') {
+		conn = zend_hash_str_find_ptr(&SMTPMAIL_G(pool), key, strlen(key));
+		if (conn != NULL) {
+			/* In use now: out of the pool until released. */
+			zend_hash_str_del(&SMTPMAIL_G(pool), key, strlen(key));
+			if (!fresh && still_good(conn)) {
+				*out = conn;
+				*reused = true;
+				return SMTP_OK;
+			}
+			/* No QUIT to a server that already hung up or spoke out of turn. */
+			php_smtpmail_conn_close(conn, !php_smtpmail_stream_has_unread(conn));
+		}
+	}
+
+	conn = conn_new(SMTPMAIL_G(persistent) && may_keep(s));
+	memcpy(conn->key, key, sizeof(conn->key));
+	rc = php_smtpmail_stream_connect(conn, s, s->tls == SMTP_TLS_IMPLICIT, err);
+	if (rc != SMTP_OK) {
+		php_smtpmail_conn_close(conn, false);
+		return rc;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.helo = s->helo;
+	cfg.tls = s->tls;
+	cfg.user = s->username;
+	cfg.password = s->password;
+	cfg.oauth_token = s->oauth_token;
+	cfg.allow_cleartext_auth = s->tls_none_explicit;
+	cfg.timeout_ms = s->timeout_ms;
+	conn->session = smtp_session_new(&cfg, &conn->transport);
+	if (conn->session == NULL) {
+		php_smtpmail_conn_close(conn, false);
+		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_CONNECT, 0, "out of memory");
+	}
+	rc = smtp_session_open(conn->session, err);
+	if (rc != SMTP_OK) {
+		php_smtpmail_conn_close(conn, true);
+		return rc;
+	}
+	*out = conn;
+	return SMTP_OK;
+}
+
+void php_smtpmail_pool_release(const php_smtpmail_settings_t *s, php_smtpmail_conn *conn)
+{
+	zend_long max = SMTPMAIL_G(persistent_max_messages);
+	php_smtpmail_conn *old;
+
+	if (conn == NULL) {
+		return;
+	}
+	conn->messages++;
+	conn->last_used_ms = smtp_clock_ms();
+	if (!smtp_session_is_usable(conn->session) || !may_keep(s) || conn->key[0] == '\0'
+	    || (max > 0 && conn->messages >= max)) {
+		php_smtpmail_conn_close(conn, true);
+		return;
+	}
+	old = zend_hash_str_find_ptr(&SMTPMAIL_G(pool), conn->key, strlen(conn->key));
+	if (old != NULL) {
+		zend_hash_str_del(&SMTPMAIL_G(pool), conn->key, strlen(conn->key));
+		php_smtpmail_conn_close(old, true);
+	}
+	zend_hash_str_add_ptr(&SMTPMAIL_G(pool), conn->key, strlen(conn->key), conn);
+}
+
+void php_smtpmail_pool_init(HashTable *pool)
+{
+	/* Persistent storage: the table outlives requests; its entries may too. */
+	zend_hash_init(pool, 4, NULL, NULL, 1);
+}
+
+void php_smtpmail_pool_request_end(void)
+{
+	php_smtpmail_conn *conn;
+	zend_string *key;
+
+	ZEND_HASH_FOREACH_STR_KEY_PTR(&SMTPMAIL_G(pool), key, conn) {
+		if (!conn->persistent) {
+			php_smtpmail_conn_close(conn, true);
+			zend_hash_del(&SMTPMAIL_G(pool), key);
+		}
+	} ZEND_HASH_FOREACH_END();
+}
+
+void php_smtpmail_pool_destroy(HashTable *pool)
+{
+	php_smtpmail_conn *conn;
+
+	/* The engine destroyed the persistent streams before the modules: free
+	 * only our own memory, and forget the streams. */
+	ZEND_HASH_FOREACH_PTR(pool, conn) {
+		conn->stream = NULL;
+		smtp_session_free(conn->session);
+		conn->session = NULL;
+		pefree(conn, conn->persistent);
+	} ZEND_HASH_FOREACH_END();
+	zend_hash_destroy(pool);
+}
