@@ -11,6 +11,7 @@
 #include "php.h"
 #include "php_ini.h"
 #include "ext/spl/spl_exceptions.h"
+#include "ext/standard/basic_functions.h"
 #include "ext/standard/file.h"
 #include "ext/standard/info.h"
 #include "ext/standard/pageinfo.h"
@@ -50,13 +51,22 @@ static zif_handler original_mail_handler;
  * the same): anything that decides where the php.ini credentials are sent, or
  * whether they are protected, is PHP_INI_SYSTEM. A script that could point
  * smtpmail.host at its own server with ini_set() would receive the password. */
+/* phpinfo() shows that a secret is set, never the secret. */
+static PHP_INI_DISP(display_secret)
+{
+	zend_string *value = type == ZEND_INI_DISPLAY_ORIG && ini_entry->modified ? ini_entry->orig_value : ini_entry->value;
+
+	PHPWRITE(value != NULL && ZSTR_LEN(value) > 0 ? "********" : "no value",
+	         value != NULL && ZSTR_LEN(value) > 0 ? 8 : 8);
+}
+
 PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY("smtpmail.host", "", PHP_INI_SYSTEM, OnUpdateString, host, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.port", "0", PHP_INI_SYSTEM, OnUpdateLong, port, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.tls", "auto", PHP_INI_SYSTEM, OnUpdateString, tls, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.username", "", PHP_INI_SYSTEM, OnUpdateString, username, zend_smtpmail_globals, smtpmail_globals)
-	STD_PHP_INI_ENTRY("smtpmail.password", "", PHP_INI_SYSTEM, OnUpdateString, password, zend_smtpmail_globals, smtpmail_globals)
-	STD_PHP_INI_ENTRY("smtpmail.oauth_token", "", PHP_INI_SYSTEM, OnUpdateString, oauth_token, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY_EX("smtpmail.password", "", PHP_INI_SYSTEM, OnUpdateString, password, zend_smtpmail_globals, smtpmail_globals, display_secret)
+	STD_PHP_INI_ENTRY_EX("smtpmail.oauth_token", "", PHP_INI_SYSTEM, OnUpdateString, oauth_token, zend_smtpmail_globals, smtpmail_globals, display_secret)
 	STD_PHP_INI_BOOLEAN("smtpmail.verify_peer", "1", PHP_INI_SYSTEM, OnUpdateBool, verify_peer, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.cafile", "", PHP_INI_SYSTEM, OnUpdateString, cafile, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.timeout", "30", PHP_INI_ALL, OnUpdateLong, timeout, zend_smtpmail_globals, smtpmail_globals)
@@ -501,7 +511,6 @@ static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, cons
 	smtp_compose_t compose;
 	const char *configured = in->sender;
 	char *configured_addr = NULL;
-	const char *at;
 	smtp_rc_t rc;
 
 	if (configured == NULL) {
@@ -531,9 +540,8 @@ static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, cons
 	}
 	compose.now = time(NULL);
 	rc = SMTP_OK;
-	/* The Message-ID names the sender's domain, not this host's (which may be internal). */
-	at = compose.from != NULL ? strrchr(compose.from, '@') : NULL;
-	compose.msgid_domain = at != NULL ? at + 1 : s->helo;
+	/* The composer prefers the From address's domain; this host's name is the fallback. */
+	compose.msgid_domain = s->helo;
 	rc = smtp_message_compose(&compose, &job->composed, err);
 	if (rc != SMTP_OK) {
 		free(configured_addr);
@@ -872,7 +880,9 @@ static PHP_FUNCTION(smtpmail_mail)
 		const char *script = zend_get_executed_filename();
 		zend_string *base = php_basename(script, strlen(script), NULL, 0);
 		smart_str_appends(&all_headers, "X-PHP-Originating-Script: ");
-		smart_str_append_long(&all_headers, php_getuid());
+		/* As PHP's mail(): the uid that owns the running script. */
+		php_statpage();
+		smart_str_append_long(&all_headers, (zend_long)BG(page_uid));
 		smart_str_appendc(&all_headers, ':');
 		smart_str_append(&all_headers, base);
 		zend_string_release(base);

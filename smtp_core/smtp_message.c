@@ -348,17 +348,20 @@ static smtp_rc_t put_message_id(writer_t *w, const smtp_compose_t *in, const cha
 	static const char hex[] = "0123456789abcdef";
 	unsigned char r[SMTP_MSGID_RANDOM];
 	char id[2 * SMTP_MSGID_RANDOM];
-	const char *domain = in->msgid_domain;
+	const char *domain = from_addr != NULL ? strrchr(from_addr, '@') : NULL;
 	size_t i, n;
 
-	if (domain == NULL || domain[0] == '\0') {
-		domain = from_addr != NULL ? strrchr(from_addr, '@') : NULL;
-		if (domain == NULL) {
+	/* The sender's domain first: it is the author's namespace, and it does not
+	 * reveal this host's (possibly internal) name. */
+	if (domain != NULL) {
+		domain++;
+	} else {
+		domain = in->msgid_domain;
+		if (domain == NULL || domain[0] == '\0') {
 			return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
 			                      "no domain for the Message-ID: give a HELO name or a From "
 			                      "address");
 		}
-		domain++;
 	}
 	n = strlen(domain);
 	if (!is_id_right(domain, n)) {

@@ -41,8 +41,8 @@ typedef struct {
 	const char *subject; size_t subject_len;  /* becomes Subject:; NULL = none */
 	const char *headers; size_t headers_len;  /* additional header block (string form), may be empty */
 	const char *from;                         /* mailbox used for From: when the block has none; may be NULL */
-	const char *msgid_domain;                 /* right side of a generated Message-ID, e.g. the HELO name;
-	                                             NULL/"" = the domain of the From address */
+	const char *msgid_domain;                 /* right side of a generated Message-ID when the From
+	                                             address has no domain to lend (e.g. the HELO name) */
 	time_t now;                               /* for Date: */
 } smtp_compose_t;
 
