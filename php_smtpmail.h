@@ -102,6 +102,8 @@ void php_smtpmail_conn_close(php_smtpmail_conn *conn, bool quit);
 void php_smtpmail_pool_init(HashTable *pool);
 /* End of request: closes the sessions that were not persistent. */
 void php_smtpmail_pool_request_end(void);
+/* Closes every kept session, persistent ones too (QUIT first); returns how many. */
+zend_long php_smtpmail_pool_close_all(void);
 /* End of process: frees what is left. The persistent streams are gone by now. */
 void php_smtpmail_pool_destroy(HashTable *pool);
 

@@ -710,6 +710,12 @@ PHP_FUNCTION(smtp_send)
 	}
 }
 
+PHP_FUNCTION(smtp_close)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	RETURN_LONG(php_smtpmail_pool_close_all());
+}
+
 /* mail()'s fifth argument was a sendmail command line. Only the envelope sender
  * (-f address or -faddress) means anything for a relay; the rest is ignored with
  * a notice, and none of it ever reaches a shell. Returns the sender (emalloc'd) or NULL. */

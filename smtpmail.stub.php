@@ -8,6 +8,12 @@ namespace {
      * @return array{queue_id: ?string, accepted: list<string>, rejected: array<string, string>, reply: string}
      */
     function smtp_send(string|array $to, string $subject, string $message, array|string $additional_headers = [], #[\SensitiveParameter] array $options = []): array {}
+
+    /**
+     * Ends every session that smtp_send() and mail() keep open for the next
+     * message (persistent ones too), with QUIT. Returns how many were open.
+     */
+    function smtp_close(): int {}
 }
 
 namespace SmtpMail {

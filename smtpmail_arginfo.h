@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 48e6315007a590e0e46f4e7a64729eb1d6fcabf2 */
+ * Stub hash: 7ec6c024716b5f17309c38107ae3dcb41984c9fe */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtp_send, 0, 3, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_MASK(0, to, MAY_BE_STRING|MAY_BE_ARRAY, NULL)
@@ -7,6 +7,9 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtp_send, 0, 3, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO(0, message, IS_STRING, 0)
 	ZEND_ARG_TYPE_MASK(0, additional_headers, MAY_BE_ARRAY|MAY_BE_STRING, "[]")
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtp_close, 0, 0, IS_LONG, 0)
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SmtpMail_Exception_getStage, 0, 0, IS_STRING, 0)
@@ -21,6 +24,7 @@ ZEND_END_ARG_INFO()
 
 
 ZEND_FUNCTION(smtp_send);
+ZEND_FUNCTION(smtp_close);
 ZEND_METHOD(SmtpMail_Exception, getStage);
 ZEND_METHOD(SmtpMail_Exception, isTransient);
 ZEND_METHOD(SmtpMail_Exception, isPermanent);
@@ -29,6 +33,7 @@ ZEND_METHOD(SmtpMail_Exception, getEnhancedStatus);
 
 static const zend_function_entry ext_functions[] = {
 	ZEND_FE(smtp_send, arginfo_smtp_send)
+	ZEND_FE(smtp_close, arginfo_smtp_close)
 	ZEND_FE_END
 };
 

@@ -200,6 +200,19 @@ void php_smtpmail_pool_request_end(void)
 	} ZEND_HASH_FOREACH_END();
 }
 
+zend_long php_smtpmail_pool_close_all(void)
+{
+	php_smtpmail_conn *conn;
+	zend_long n = 0;
+
+	ZEND_HASH_FOREACH_PTR(&SMTPMAIL_G(pool), conn) {
+		php_smtpmail_conn_close(conn, true);
+		n++;
+	} ZEND_HASH_FOREACH_END();
+	zend_hash_clean(&SMTPMAIL_G(pool));
+	return n;
+}
+
 void php_smtpmail_pool_destroy(HashTable *pool)
 {
 	php_smtpmail_conn *conn;

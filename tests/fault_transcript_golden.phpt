@@ -30,6 +30,8 @@ $result = smtp_send(
     ['host' => '127.0.0.1', 'port' => $f['port'], 'tls' => 'starttls', 'cafile' => $f['cafile'],
      'helo' => 'client.test', 'username' => 'user@example.org', 'password' => 's3cret', 'timeout' => 5]);
 var_dump($result);
+/* The session is kept for another message until closed. */
+var_dump(smtp_close());
 
 $expected = "EHLO client.test\r\n"
     . "STARTTLS\r\n"
@@ -77,6 +79,7 @@ array(4) {
   ["reply"]=>
   string(30) "250 2.0.0 Ok: queued as 4XyZ12"
 }
+int(1)
 transcript matches: true
 conn 1 offset 0
 tls at step 5
