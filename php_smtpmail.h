@@ -19,12 +19,26 @@ extern zend_module_entry smtpmail_module_entry;
 /* Longest host name kept from a setting (RFC 1035 2.3.4: 255 octets). */
 #define SMTPMAIL_HOST_MAX 256
 
-/* Everything one send needs, from php.ini and the call's $options. Strings are borrowed. */
+/* smtpmail.host may list relays to try in order ("a.example:587, b.example:465"). */
+#define SMTPMAIL_RELAYS_MAX 8
+
+/* One relay of that list, with its TLS mode resolved. */
 typedef struct {
 	char host[SMTPMAIL_HOST_MAX];
 	zend_long port;
 	smtp_tls_mode_t tls;
 	bool tls_none_explicit;
+} php_smtpmail_relay_t;
+
+/* Everything one send needs, from php.ini and the call's $options. Strings are borrowed. */
+typedef struct {
+	/* The relay being tried now: one of relays[]. */
+	char host[SMTPMAIL_HOST_MAX];
+	zend_long port;
+	smtp_tls_mode_t tls;
+	bool tls_none_explicit;
+	php_smtpmail_relay_t relays[SMTPMAIL_RELAYS_MAX];
+	size_t nrelays;
 	const char *username;
 	const char *password;
 	const char *oauth_token;

@@ -137,21 +137,21 @@ static bool is_loopback(const char *host)
 	return false;
 }
 
-/* "host", "host:port", "[v6addr]" or "[v6addr]:port"; a port here wins over smtpmail.port. */
-static bool parse_host(smtpmail_settings_t *s, const char *text, const char **why)
+/* One relay of the list: "host", "host:port", "[v6addr]" or "[v6addr]:port"
+ * (text[0..end), not NUL-terminated). A port here wins over smtpmail.port. */
+static bool parse_relay(php_smtpmail_relay_t *r, const char *text, const char *end, const char **why)
 {
-	const char *end = text + strlen(text);
 	const char *colon;
 	size_t len;
 
-	while (*text == ' ' || *text == '\t') {
+	while (text < end && (*text == ' ' || *text == '\t')) {
 		text++;
 	}
 	while (end > text && (end[-1] == ' ' || end[-1] == '\t')) {
 		end--;
 	}
 	if (text == end) {
-		*why = "is empty";
+		*why = "has an empty entry";
 		return false;
 	}
 	if (*text == '[') {
@@ -170,19 +170,19 @@ static bool parse_host(smtpmail_settings_t *s, const char *text, const char **wh
 		}
 		len = (colon != NULL ? colon : end) - text;
 	}
-	if (len == 0 || len >= sizeof(s->host)) {
+	if (len == 0 || len >= sizeof(r->host)) {
 		*why = "has an empty or overlong host name";
 		return false;
 	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
-		if (c <= ' ' || c >= 0x7f || c == '/' || c == '@') {
+		if (c <= ' ' || c >= 0x7f || c == '/' || c == '@' || c == ',') {
 			*why = "contains a character not allowed in a host name";
 			return false;
 		}
 	}
-	memcpy(s->host, text, len);
-	s->host[len] = '\0';
+	memcpy(r->host, text, len);
+	r->host[len] = '\0';
 	if (colon != NULL) {
 		zend_long port = 0;
 		const char *p = colon + 1;
@@ -197,38 +197,94 @@ static bool parse_host(smtpmail_settings_t *s, const char *text, const char **wh
 			}
 			port = port * 10 + (*p - '0');
 		}
-		s->port = port;
+		if (port > 65535) {
+			*why = "has an invalid port";
+			return false;
+		}
+		r->port = port;
 	}
 	return true;
 }
 
-/* Turns the tls setting into a mode, and fills in the default port.
+/* Turns the tls setting into a mode for one relay, and fills in its default port.
  * auto: implicit TLS on port 465; no TLS on a loopback relay (the bytes never
  * leave the machine); STARTTLS, required, everywhere else. */
-static bool resolve_tls(smtpmail_settings_t *s, const char *mode)
+static bool resolve_tls(php_smtpmail_relay_t *r, const char *mode)
 {
-	s->tls_none_explicit = false;
+	r->tls_none_explicit = false;
 	if (strcasecmp(mode, "starttls") == 0) {
-		s->tls = SMTP_TLS_STARTTLS;
+		r->tls = SMTP_TLS_STARTTLS;
 	} else if (strcasecmp(mode, "implicit") == 0) {
-		s->tls = SMTP_TLS_IMPLICIT;
+		r->tls = SMTP_TLS_IMPLICIT;
 	} else if (strcasecmp(mode, "none") == 0) {
-		s->tls = SMTP_TLS_NONE;
-		s->tls_none_explicit = true;
+		r->tls = SMTP_TLS_NONE;
+		r->tls_none_explicit = true;
 	} else if (strcasecmp(mode, "auto") == 0 || mode[0] == '\0') {
-		if (s->port == 465) {
-			s->tls = SMTP_TLS_IMPLICIT;
-		} else if (is_loopback(s->host)) {
-			s->tls = SMTP_TLS_NONE;
+		if (r->port == 465) {
+			r->tls = SMTP_TLS_IMPLICIT;
+		} else if (is_loopback(r->host)) {
+			r->tls = SMTP_TLS_NONE;
 		} else {
-			s->tls = SMTP_TLS_STARTTLS;
+			r->tls = SMTP_TLS_STARTTLS;
 		}
 	} else {
 		return false;
 	}
-	if (s->port == 0) {
-		s->port = s->tls == SMTP_TLS_IMPLICIT ? 465 : 587;
+	if (r->port == 0) {
+		r->port = r->tls == SMTP_TLS_IMPLICIT ? 465 : 587;
 	}
+	return true;
+}
+
+/* Makes relay i the one the pool and the transport connect to. */
+static void use_relay(smtpmail_settings_t *s, size_t i)
+{
+	const php_smtpmail_relay_t *r = &s->relays[i];
+
+	memcpy(s->host, r->host, sizeof(s->host));
+	s->port = r->port;
+	s->tls = r->tls;
+	s->tls_none_explicit = r->tls_none_explicit;
+}
+
+/* Parses smtpmail.host (or options["host"]): one relay or a comma-separated list. */
+static bool load_relays(smtpmail_settings_t *s, const char *list, zend_long default_port, zend_long forced_port,
+                        const char *tls)
+{
+	const char *p = list;
+	const char *why = NULL;
+
+	s->nrelays = 0;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		const char *end = comma != NULL ? comma : p + strlen(p);
+		php_smtpmail_relay_t *r;
+
+		if (s->nrelays == SMTPMAIL_RELAYS_MAX) {
+			zend_value_error("The relay list \"%s\" has more than %d relays", list, SMTPMAIL_RELAYS_MAX);
+			return false;
+		}
+		r = &s->relays[s->nrelays];
+		memset(r, 0, sizeof(*r));
+		r->port = default_port;
+		if (!parse_relay(r, p, end, &why)) {
+			zend_value_error("The relay host \"%s\" %s", list, why);
+			return false;
+		}
+		if (forced_port >= 0) {
+			r->port = forced_port;
+		}
+		if (!resolve_tls(r, tls)) {
+			zend_value_error("The TLS mode must be \"auto\", \"starttls\", \"implicit\" or \"none\", \"%s\" given", tls);
+			return false;
+		}
+		s->nrelays++;
+		if (comma == NULL) {
+			break;
+		}
+		p = comma + 1;
+	}
+	use_relay(s, 0);
 	return true;
 }
 
@@ -249,12 +305,11 @@ static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t a
 	zend_string *key;
 	zval *val;
 	double timeout = (double)SMTPMAIL_G(timeout);
-	const char *why = NULL;
 	zend_long option_port = -1;
+	bool host_from_options = false;
 	const char *helo;
 
 	memset(s, 0, sizeof(*s));
-	s->port = SMTPMAIL_G(port);
 	s->username = nonempty(SMTPMAIL_G(username));
 	s->password = nonempty(SMTPMAIL_G(password));
 	s->oauth_token = nonempty(SMTPMAIL_G(oauth_token));
@@ -280,6 +335,7 @@ static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t a
 			if (OPT_IS("host")) {
 				OPT_STRING();
 				host = Z_STRVAL_P(val);
+				host_from_options = true;
 				redirected = true;
 			} else if (OPT_IS("port")) {
 				if (Z_TYPE_P(val) != IS_LONG) {
@@ -360,16 +416,10 @@ static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t a
 		zend_value_error("No relay configured: set smtpmail.host in php.ini or pass options[\"host\"]");
 		return false;
 	}
-	if (!parse_host(s, host, &why)) {
-		zend_value_error("The relay host \"%s\" %s", host, why);
-		return false;
-	}
-	/* Precedence: options["port"], a port in the host, smtpmail.port. */
-	if (option_port >= 0) {
-		s->port = option_port;
-	}
-	if (!resolve_tls(s, tls)) {
-		zend_value_error("The TLS mode must be \"auto\", \"starttls\", \"implicit\" or \"none\", \"%s\" given", tls);
+	/* Ports: one written in a host entry wins over a separate port setting of
+	 * the same origin; options["port"] alone redirects the php.ini relays. */
+	if (!load_relays(s, host, host_from_options && option_port >= 0 ? option_port : SMTPMAIL_G(port),
+	                 host_from_options ? -1 : option_port, tls)) {
 		return false;
 	}
 	if (!(timeout > 0) || timeout > 86400) {
@@ -426,11 +476,12 @@ static zend_class_entry *exception_class(smtp_stage_t stage)
 
 /* The one place a core error becomes PHP's (STYLE 12): an exception for
  * smtp_send(), false plus a warning for mail(). */
-static void report_failure(const smtp_error_t *err, const char *peer, bool as_exception)
+static void report_failure(const smtp_error_t *err, const char *peer, const char *earlier, bool as_exception)
 {
-	char text[SMTP_ERROR_MESSAGE_MAX + 400];
+	char text[2 * SMTP_ERROR_MESSAGE_MAX + 400];
 
-	snprintf(text, sizeof(text), "[%s] %s: %s", smtp_stage_name(err->stage), peer, err->message);
+	snprintf(text, sizeof(text), "[%s] %s: %s%s%s%s", smtp_stage_name(err->stage), peer, err->message,
+	         earlier[0] != '\0' ? " (after failing over from " : "", earlier, earlier[0] != '\0' ? ")" : "");
 	if (as_exception) {
 		zend_object *ex = zend_throw_exception(exception_class(err->stage), text, err->code);
 		zend_update_property_string(smtpmail_exception_ce, ex, "stage", sizeof("stage") - 1, smtp_stage_name(err->stage));
@@ -596,18 +647,44 @@ static void result_to_array(const smtpmail_job_t *job, zval *return_value)
 	add_assoc_string(return_value, "reply", res->reply);
 }
 
-/* The whole send for both entry points. Returns true when the relay accepted the
+/* RFC 6409 submission to a list of relays: a failure before any relay may
+ * have the message (connect, greeting, TLS, or a transient reply) moves on to
+ * the next relay; a permanent refusal does not, nor does a lost reply after
+ * the final dot (the message may be there: another relay would duplicate it). */
+static bool try_next_relay(const smtp_error_t *err, const smtp_send_result_t *res)
+{
+	if (res->data_sent) {
+		return false;
+	}
+	switch (err->stage) {
+	case SMTP_STAGE_CONNECT:
+	case SMTP_STAGE_GREETING:
+	case SMTP_STAGE_TLS:
+		return true;
+	default:
+		return smtp_error_is_transient(err);
+	}
+}
+
+static void format_peer(char *out, size_t cap, const smtpmail_settings_t *s)
+{
+	snprintf(out, cap, strchr(s->host, ':') != NULL ? "[%s]:" ZEND_LONG_FMT : "%s:" ZEND_LONG_FMT, s->host, s->port);
+}
+
+/* The whole send for both entry points. Returns true when a relay accepted the
  * message; otherwise it has thrown (smtp_send) or warned (mail). */
 static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *in, bool as_exception,
                          zval *return_value)
 {
 	smtpmail_job_t *job = job_new();
+	smtpmail_settings_t cur = *s;
 	smtp_error_t err;
 	smtp_rc_t rc;
 	char peer[SMTPMAIL_HOST_MAX + 16];
+	char earlier[SMTP_ERROR_MESSAGE_MAX];
+	size_t i;
 
-	snprintf(peer, sizeof(peer), strchr(s->host, ':') != NULL ? "[%s]:" ZEND_LONG_FMT : "%s:" ZEND_LONG_FMT,
-	         s->host, s->port);
+	earlier[0] = '\0';
 	smtp_error_clear(&err);
 	rc = prepare(job, s, in, &err);
 	if (rc != SMTP_OK) {
@@ -621,14 +698,30 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 		}
 		return false;
 	}
-	rc = deliver(job, s, in, &err);
+	for (i = 0; i < s->nrelays; i++) {
+		use_relay(&cur, i);
+		format_peer(peer, sizeof(peer), &cur);
+		smtp_send_result_destroy(&job->result);
+		smtp_send_result_init(&job->result);
+		smtp_error_clear(&err);
+		rc = deliver(job, &cur, in, &err);
+		if (rc == SMTP_OK || i + 1 == s->nrelays || !try_next_relay(&err, &job->result)) {
+			break;
+		}
+		/* Remembered for the final message: what the earlier relays said. */
+		{
+			size_t used = strlen(earlier);
+			snprintf(earlier + used, sizeof(earlier) - used, "%s%s [%s] %s", used > 0 ? "; " : "", peer,
+			         smtp_stage_name(err.stage), err.message);
+		}
+	}
 	if (rc == SMTP_OK && return_value != NULL) {
 		result_to_array(job, return_value);
 	}
 	/* STYLE 13: free everything before reporting; a user error handler may throw or exit. */
 	job_done(job);
 	if (rc != SMTP_OK) {
-		report_failure(&err, peer, as_exception);
+		report_failure(&err, peer, earlier, as_exception);
 		return false;
 	}
 	return true;
