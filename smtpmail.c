@@ -43,6 +43,7 @@ static zend_class_entry *smtpmail_auth_exception_ce;
 static zend_class_entry *smtpmail_sender_exception_ce;
 static zend_class_entry *smtpmail_recipient_exception_ce;
 static zend_class_entry *smtpmail_data_exception_ce;
+static zend_class_entry *smtpmail_unknown_outcome_exception_ce;
 
 /* PHP's own mail(), called when smtpmail.host is empty. */
 static zif_handler original_mail_handler;
@@ -476,14 +477,17 @@ static zend_class_entry *exception_class(smtp_stage_t stage)
 
 /* The one place a core error becomes PHP's (STYLE 12): an exception for
  * smtp_send(), false plus a warning for mail(). */
-static void report_failure(const smtp_error_t *err, const char *peer, const char *earlier, bool as_exception)
+static void report_failure(const smtp_error_t *err, const char *peer, const char *earlier, bool unknown_outcome,
+                           bool as_exception)
 {
 	char text[2 * SMTP_ERROR_MESSAGE_MAX + 400];
 
-	snprintf(text, sizeof(text), "[%s] %s: %s%s%s%s", smtp_stage_name(err->stage), peer, err->message,
+	snprintf(text, sizeof(text), "[%s] %s: %s%s%s%s%s", smtp_stage_name(err->stage), peer, err->message,
+	         unknown_outcome ? " after the whole message was sent: the relay may or may not have accepted it" : "",
 	         earlier[0] != '\0' ? " (after failing over from " : "", earlier, earlier[0] != '\0' ? ")" : "");
 	if (as_exception) {
-		zend_object *ex = zend_throw_exception(exception_class(err->stage), text, err->code);
+		zend_object *ex = zend_throw_exception(
+			unknown_outcome ? smtpmail_unknown_outcome_exception_ce : exception_class(err->stage), text, err->code);
 		zend_update_property_string(smtpmail_exception_ce, ex, "stage", sizeof("stage") - 1, smtp_stage_name(err->stage));
 		zend_update_property_bool(smtpmail_exception_ce, ex, "transient", sizeof("transient") - 1, smtp_error_is_transient(err));
 		zend_update_property_string(smtpmail_exception_ce, ex, "enhancedStatus", sizeof("enhancedStatus") - 1, err->enhanced);
@@ -682,6 +686,7 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 	smtp_rc_t rc;
 	char peer[SMTPMAIL_HOST_MAX + 16];
 	char earlier[SMTP_ERROR_MESSAGE_MAX];
+	bool unknown_outcome;
 	size_t i;
 
 	earlier[0] = '\0';
@@ -715,13 +720,16 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 			         smtp_stage_name(err.stage), err.message);
 		}
 	}
+	/* RFC 1047: the final dot went out and no reply came back. */
+	unknown_outcome = rc != SMTP_OK && job->result.data_sent
+	                  && (err.rc == SMTP_E_CLOSED || err.rc == SMTP_E_TIMEOUT || err.rc == SMTP_E_IO);
 	if (rc == SMTP_OK && return_value != NULL) {
 		result_to_array(job, return_value);
 	}
 	/* STYLE 13: free everything before reporting; a user error handler may throw or exit. */
 	job_done(job);
 	if (rc != SMTP_OK) {
-		report_failure(&err, peer, earlier, as_exception);
+		report_failure(&err, peer, earlier, unknown_outcome, as_exception);
 		return false;
 	}
 	return true;
@@ -1091,6 +1099,7 @@ static PHP_MINIT_FUNCTION(smtpmail)
 	smtpmail_sender_exception_ce = register_class_SmtpMail_SenderException(smtpmail_exception_ce);
 	smtpmail_recipient_exception_ce = register_class_SmtpMail_RecipientException(smtpmail_exception_ce);
 	smtpmail_data_exception_ce = register_class_SmtpMail_DataException(smtpmail_exception_ce);
+	smtpmail_unknown_outcome_exception_ce = register_class_SmtpMail_UnknownOutcomeException(smtpmail_data_exception_ce);
 
 	/* Take over mail(): the handler decides per call whether smtpmail.host is set. */
 	mail_fn = zend_hash_str_find_ptr(CG(function_table), "mail", sizeof("mail") - 1);

@@ -54,4 +54,10 @@ namespace SmtpMail {
 
     /** The relay refused DATA or the message itself. */
     class DataException extends Exception {}
+
+    /**
+     * The whole message was sent but the reply to its final dot never came
+     * (connection lost or timed out): the relay may or may not have it (RFC 1047).
+     */
+    class UnknownOutcomeException extends DataException {}
 }

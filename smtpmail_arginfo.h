@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 7ec6c024716b5f17309c38107ae3dcb41984c9fe */
+ * Stub hash: 6cba13c3b4d21e9c3401aa90537f91c198528443 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtp_send, 0, 3, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_MASK(0, to, MAY_BE_STRING|MAY_BE_ARRAY, NULL)
@@ -73,6 +73,11 @@ static const zend_function_entry class_SmtpMail_RecipientException_methods[] = {
 
 
 static const zend_function_entry class_SmtpMail_DataException_methods[] = {
+	ZEND_FE_END
+};
+
+
+static const zend_function_entry class_SmtpMail_UnknownOutcomeException_methods[] = {
 	ZEND_FE_END
 };
 
@@ -166,6 +171,16 @@ static zend_class_entry *register_class_SmtpMail_DataException(zend_class_entry 
 
 	INIT_NS_CLASS_ENTRY(ce, "SmtpMail", "DataException", class_SmtpMail_DataException_methods);
 	class_entry = zend_register_internal_class_ex(&ce, class_entry_SmtpMail_Exception);
+
+	return class_entry;
+}
+
+static zend_class_entry *register_class_SmtpMail_UnknownOutcomeException(zend_class_entry *class_entry_SmtpMail_DataException)
+{
+	zend_class_entry ce, *class_entry;
+
+	INIT_NS_CLASS_ENTRY(ce, "SmtpMail", "UnknownOutcomeException", class_SmtpMail_UnknownOutcomeException_methods);
+	class_entry = zend_register_internal_class_ex(&ce, class_entry_SmtpMail_DataException);
 
 	return class_entry;
 }

@@ -72,8 +72,8 @@ SmtpMail\RecipientException code=550 stage=rcpt transient=false permanent=true e
 relay 0: 1 MAIL, 0 message(s)
 server: ok
 --- lost reply after the dot is final
-SmtpMail\DataException code=0 stage=data transient=true permanent=false enhanced=-
-[data] 127.0.0.1:%d: the server closed the connection
+SmtpMail\UnknownOutcomeException code=0 stage=data transient=true permanent=false enhanced=-
+[data] 127.0.0.1:%d: the server closed the connection after the whole message was sent: the relay may or may not have accepted it
 relay 0: 1 MAIL, 1 message(s)
 server: ok
 --- all down

@@ -1,5 +1,5 @@
 --TEST--
-fault: the connection drops after the final dot, before its reply: DataException, code 0, transient, body fully sent
+fault: the connection drops after the final dot, before its reply: UnknownOutcomeException (a DataException), code 0, transient, body fully sent
 --EXTENSIONS--
 smtpmail
 --FILE--
@@ -19,8 +19,8 @@ echo implode("\n", fault_events($f)), "\n";
 fault_server_ok($f);
 ?>
 --EXPECTF--
-SmtpMail\DataException code=0 stage=data transient=true permanent=false enhanced=-
-[data] 127.0.0.1:%d: the server closed the connection
+SmtpMail\UnknownOutcomeException code=0 stage=data transient=true permanent=false enhanced=-
+[data] 127.0.0.1:%d: the server closed the connection after the whole message was sent: the relay may or may not have accepted it
 within 3 s: yes
 EHLO client.test\r\n
 MAIL FROM:<sender@example.org>\r\n

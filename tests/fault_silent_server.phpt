@@ -39,8 +39,8 @@ conn 1 offset 0
 closed by client at step 1 (silent)
 server: ok
 --- after the final dot
-SmtpMail\DataException code=0 stage=data transient=true permanent=false enhanced=-
-[data] 127.0.0.1:%d: no reply from the server within 2000 ms
+SmtpMail\UnknownOutcomeException code=0 stage=data transient=true permanent=false enhanced=-
+[data] 127.0.0.1:%d: no reply from the server within 2000 ms after the whole message was sent: the relay may or may not have accepted it
 within 5 s: yes
 body sent: true
 QUIT sent: false
