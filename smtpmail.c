@@ -507,6 +507,11 @@ typedef struct {
 	const char *headers;
 	size_t headers_len;
 	const char *sender;  /* mail()'s -f, or NULL */
+	/* smtp_send_raw(): the message is complete; the envelope is given. */
+	bool raw;
+	const char *raw_from;
+	size_t raw_from_len;
+	HashTable *raw_rcpts;
 } smtpmail_input_t;
 
 /* A kept session the server dropped while idle fails this way before the
@@ -561,6 +566,39 @@ static smtp_rc_t deliver(smtpmail_job_t *job, const smtpmail_settings_t *s, cons
 }
 
 /* Builds the header block and the envelope into the job. On failure fills err (stage MESSAGE). */
+/* smtp_send_raw(): the caller built the message; only the envelope is checked. */
+static smtp_rc_t prepare_raw(smtpmail_job_t *job, const smtpmail_input_t *in, smtp_error_t *err)
+{
+	zval *v;
+	smtp_rc_t rc;
+
+	/* RFC 5321 4.5.5: the null reverse-path "<>" is for bounces and reports. */
+	if (in->raw_from_len == 0) {
+		job->envelope_from = strdup("");
+	} else {
+		rc = smtp_addr_parse_mailbox(in->raw_from, in->raw_from_len, &job->envelope_from, err);
+		if (rc != SMTP_OK) {
+			return rc;
+		}
+	}
+	ZEND_HASH_FOREACH_VAL(in->raw_rcpts, v) {
+		char *addr = NULL;
+		ZVAL_DEREF(v);
+		rc = smtp_addr_parse_mailbox(Z_STRVAL_P(v), Z_STRLEN_P(v), &addr, err);
+		if (rc == SMTP_OK) {
+			rc = smtp_addr_list_add(&job->composed.rcpts, addr, strlen(addr), err);
+		}
+		free(addr);
+		if (rc != SMTP_OK) {
+			return rc;
+		}
+	} ZEND_HASH_FOREACH_END();
+	if (job->composed.rcpts.count == 0) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0, "no recipients");
+	}
+	return smtp_canon_check(in->message, in->message_len, err);
+}
+
 static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in, smtp_error_t *err)
 {
 	smtp_compose_t compose;
@@ -568,6 +606,9 @@ static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, cons
 	char *configured_addr = NULL;
 	smtp_rc_t rc;
 
+	if (in->raw) {
+		return prepare_raw(job, in, err);
+	}
 	if (configured == NULL) {
 		configured = s->from;
 	}
@@ -809,6 +850,47 @@ PHP_FUNCTION(smtp_send)
 	if (built_headers != NULL) {
 		zend_string_release(built_headers);
 	}
+}
+
+PHP_FUNCTION(smtp_send_raw)
+{
+	zend_string *from, *message;
+	HashTable *recipients;
+	HashTable *options = NULL;
+	smtpmail_settings_t settings;
+	smtpmail_input_t in;
+	zval *v;
+
+	ZEND_PARSE_PARAMETERS_START(3, 4)
+		Z_PARAM_STR(from)
+		Z_PARAM_ARRAY_HT(recipients)
+		Z_PARAM_STR(message)
+		Z_PARAM_OPTIONAL
+		Z_PARAM_ARRAY_HT(options)
+	ZEND_PARSE_PARAMETERS_END();
+
+	ZEND_HASH_FOREACH_VAL(recipients, v) {
+		ZVAL_DEREF(v);
+		if (Z_TYPE_P(v) != IS_STRING) {
+			zend_argument_type_error(2, "must contain only strings, %s found", zend_zval_type_name(v));
+			RETURN_THROWS();
+		}
+	} ZEND_HASH_FOREACH_END();
+	if (zend_hash_num_elements(recipients) == 0) {
+		zend_argument_value_error(2, "must not be empty");
+		RETURN_THROWS();
+	}
+	if (!load_settings(&settings, options, 4)) {
+		RETURN_THROWS();
+	}
+	memset(&in, 0, sizeof(in));
+	in.raw = true;
+	in.raw_from = ZSTR_VAL(from);
+	in.raw_from_len = ZSTR_LEN(from);
+	in.raw_rcpts = recipients;
+	in.message = ZSTR_VAL(message);
+	in.message_len = ZSTR_LEN(message);
+	send_message(&settings, &in, true, return_value);
 }
 
 PHP_FUNCTION(smtp_close)

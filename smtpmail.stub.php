@@ -10,6 +10,16 @@ namespace {
     function smtp_send(string|array $to, string $subject, string $message, array|string $additional_headers = [], #[\SensitiveParameter] array $options = []): array {}
 
     /**
+     * Sends a message the caller built whole (headers and body, as frameworks
+     * do) to the given envelope, with the same result, exceptions and session
+     * reuse as smtp_send(). The message is sent as it is: only line ends and
+     * dot-stuffing are canonicalised. An empty $from is the null sender "<>".
+     * @param array $recipients list of addresses
+     * @return array{queue_id: ?string, accepted: list<string>, rejected: array<string, string>, reply: string}
+     */
+    function smtp_send_raw(string $from, array $recipients, string $message, #[\SensitiveParameter] array $options = []): array {}
+
+    /**
      * Ends every session that smtp_send() and mail() keep open for the next
      * message (persistent ones too), with QUIT. Returns how many were open.
      */

@@ -1,11 +1,18 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 6cba13c3b4d21e9c3401aa90537f91c198528443 */
+ * Stub hash: a798cd24494486ed111a065f51a9941720ecd574 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtp_send, 0, 3, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_MASK(0, to, MAY_BE_STRING|MAY_BE_ARRAY, NULL)
 	ZEND_ARG_TYPE_INFO(0, subject, IS_STRING, 0)
 	ZEND_ARG_TYPE_INFO(0, message, IS_STRING, 0)
 	ZEND_ARG_TYPE_MASK(0, additional_headers, MAY_BE_ARRAY|MAY_BE_STRING, "[]")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtp_send_raw, 0, 3, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, from, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, recipients, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, message, IS_STRING, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
 ZEND_END_ARG_INFO()
 
@@ -24,6 +31,7 @@ ZEND_END_ARG_INFO()
 
 
 ZEND_FUNCTION(smtp_send);
+ZEND_FUNCTION(smtp_send_raw);
 ZEND_FUNCTION(smtp_close);
 ZEND_METHOD(SmtpMail_Exception, getStage);
 ZEND_METHOD(SmtpMail_Exception, isTransient);
@@ -33,6 +41,7 @@ ZEND_METHOD(SmtpMail_Exception, getEnhancedStatus);
 
 static const zend_function_entry ext_functions[] = {
 	ZEND_FE(smtp_send, arginfo_smtp_send)
+	ZEND_FE(smtp_send_raw, arginfo_smtp_send_raw)
 	ZEND_FE(smtp_close, arginfo_smtp_close)
 	ZEND_FE_END
 };
@@ -85,6 +94,8 @@ static void register_smtpmail_symbols(int module_number)
 {
 
 	zend_add_parameter_attribute(zend_hash_str_find_ptr(CG(function_table), "smtp_send", sizeof("smtp_send") - 1), 4, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
+
+	zend_add_parameter_attribute(zend_hash_str_find_ptr(CG(function_table), "smtp_send_raw", sizeof("smtp_send_raw") - 1), 3, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
 }
 
 static zend_class_entry *register_class_SmtpMail_Exception(zend_class_entry *class_entry_RuntimeException)
