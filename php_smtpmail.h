@@ -76,6 +76,7 @@ ZEND_BEGIN_MODULE_GLOBALS(smtpmail)
 	char *helo;
 	bool verify_peer;
 	char *cafile;
+	char *log;
 	bool persistent;
 	zend_long persistent_idle;
 	zend_long persistent_max_messages;
@@ -102,6 +103,27 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmai
 void php_smtpmail_stream_close(php_smtpmail_conn *conn);
 /* True when the peer sent something nobody asked for (a stale session's 421, or EOF). */
 bool php_smtpmail_stream_has_unread(php_smtpmail_conn *conn);
+
+/* smtpmail_stream.c: the TLS protocol in use ("TLSv1.3"), or "" without TLS. */
+void php_smtpmail_stream_tls_version(php_smtpmail_conn *conn, char *out, size_t cap);
+
+/* smtpmail_log.c */
+typedef struct {
+	const char *peer;
+	const char *from;
+	size_t rcpts;
+	size_t size;
+	const char *outcome;        /* "sent", "failed", "spooled" */
+	const char *queue_id;       /* may be NULL */
+	const char *spool_id;       /* may be NULL */
+	uint64_t duration_ms;
+	const char *tls;            /* may be NULL */
+	const smtp_error_t *error;  /* NULL unless failed (or spooled after a failure) */
+} php_smtpmail_log_entry_t;
+/* PHP's mail.log line for a mail() call, as PHP's own mail() writes it. */
+void php_smtpmail_mail_log(const char *to, const char *headers, const char *subject);
+/* One smtpmail.log line for a message. */
+void php_smtpmail_log_send(const php_smtpmail_log_entry_t *entry);
 
 /* smtpmail_pool.c: open sessions kept for the next send. */
 /* An open, authenticated session for s: an idle pooled one that still looks

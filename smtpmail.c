@@ -73,6 +73,7 @@ PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY("smtpmail.timeout", "30", PHP_INI_ALL, OnUpdateLong, timeout, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.from", "", PHP_INI_ALL, OnUpdateString, from, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.helo", "", PHP_INI_ALL, OnUpdateString, helo, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.log", "", PHP_INI_SYSTEM, OnUpdateString, log, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_BOOLEAN("smtpmail.persistent", "0", PHP_INI_SYSTEM, OnUpdateBool, persistent, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.persistent_idle", "30", PHP_INI_SYSTEM, OnUpdateLong, persistent_idle, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.persistent_max_messages", "100", PHP_INI_SYSTEM, OnUpdateLong, persistent_max_messages, zend_smtpmail_globals, smtpmail_globals)
@@ -87,6 +88,7 @@ typedef struct smtpmail_job {
 	smtp_composed_t composed;
 	smtp_send_result_t result;
 	char *envelope_from;
+	char tls_version[32];   /* of the connection that carried the transaction */
 } smtpmail_job_t;
 
 static void job_free(smtpmail_job_t *job)
@@ -531,6 +533,7 @@ static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, sm
 	/* The body goes out straight from the caller's string: no copy. */
 	pieces[1].data = in->message;
 	pieces[1].len = in->message_len;
+	php_smtpmail_stream_tls_version(job->conn, job->tls_version, sizeof(job->tls_version));
 	return smtp_session_send(job->conn->session, job->envelope_from,
 	                         (const char *const *)job->composed.rcpts.items, job->composed.rcpts.count,
 	                         pieces, 2, &job->result, err);
@@ -728,6 +731,7 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 	char peer[SMTPMAIL_HOST_MAX + 16];
 	char earlier[SMTP_ERROR_MESSAGE_MAX];
 	bool unknown_outcome;
+	uint64_t started = smtp_clock_ms();
 	size_t i;
 
 	earlier[0] = '\0';
@@ -760,6 +764,20 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 			snprintf(earlier + used, sizeof(earlier) - used, "%s%s [%s] %s", used > 0 ? "; " : "", peer,
 			         smtp_stage_name(err.stage), err.message);
 		}
+	}
+	{
+		php_smtpmail_log_entry_t entry;
+		memset(&entry, 0, sizeof(entry));
+		entry.peer = peer;
+		entry.from = job->envelope_from != NULL ? job->envelope_from : "";
+		entry.rcpts = job->composed.rcpts.count;
+		entry.size = job->composed.head.len + in->message_len;
+		entry.outcome = rc == SMTP_OK ? "sent" : "failed";
+		entry.queue_id = job->result.queue_id;
+		entry.duration_ms = smtp_clock_ms() - started;
+		entry.tls = job->tls_version;
+		entry.error = rc == SMTP_OK ? NULL : &err;
+		php_smtpmail_log_send(&entry);
 	}
 	/* RFC 1047: the final dot went out and no reply came back. */
 	unknown_outcome = rc != SMTP_OK && job->result.data_sent
@@ -1098,6 +1116,7 @@ static PHP_FUNCTION(smtpmail_mail)
 
 	to_r = mail_clean_field(to, to_len);
 	subject_r = mail_clean_field(subject, subject_len);
+	php_smtpmail_mail_log(to_r, all_headers.s != NULL ? ZSTR_VAL(all_headers.s) : NULL, subject_r);
 	memset(&in, 0, sizeof(in));
 	in.to = to_r;
 	in.to_len = strlen(to_r);

@@ -324,3 +324,24 @@ bool php_smtpmail_stream_has_unread(php_smtpmail_conn *conn)
 {
 	return conn->stream == NULL || stream_pending(conn);
 }
+
+void php_smtpmail_stream_tls_version(php_smtpmail_conn *conn, char *out, size_t cap)
+{
+	zval meta, *crypto, *protocol;
+
+	out[0] = '\0';
+	if (conn == NULL || conn->stream == NULL) {
+		return;
+	}
+	/* ext/openssl adds "crypto" => ["protocol" => ...] to the stream's meta data. */
+	array_init(&meta);
+	php_stream_set_option(conn->stream, PHP_STREAM_OPTION_META_DATA_API, 0, &meta);
+	crypto = zend_hash_str_find(Z_ARRVAL(meta), "crypto", sizeof("crypto") - 1);
+	if (crypto != NULL && Z_TYPE_P(crypto) == IS_ARRAY) {
+		protocol = zend_hash_str_find(Z_ARRVAL_P(crypto), "protocol", sizeof("protocol") - 1);
+		if (protocol != NULL && Z_TYPE_P(protocol) == IS_STRING) {
+			smtp_text_sanitize(out, cap, Z_STRVAL_P(protocol), Z_STRLEN_P(protocol));
+		}
+	}
+	zval_ptr_dtor(&meta);
+}
