@@ -479,14 +479,59 @@ static zend_class_entry *exception_class(smtp_stage_t stage)
 
 /* The one place a core error becomes PHP's (STYLE 12): an exception for
  * smtp_send(), false plus a warning for mail(). */
-static void report_failure(const smtp_error_t *err, const char *peer, const char *earlier, bool unknown_outcome,
-                           bool as_exception)
+/* The likely fix for the failures people meet most (STYLE 8: the policy of
+ * wording lives here, in one place). NULL when there is nothing useful to add. */
+static const char *failure_hint(const smtp_error_t *err, const smtpmail_settings_t *relay)
 {
-	char text[2 * SMTP_ERROR_MESSAGE_MAX + 400];
+	switch (err->stage) {
+	case SMTP_STAGE_CONNECT:
+		if (strstr(err->message, "refused") != NULL) {
+			return "nothing accepts connections there: check smtpmail.host and smtpmail.port";
+		}
+		if (strstr(err->message, "timed out") != NULL || strstr(err->message, "Operation now in progress") != NULL) {
+			return "a firewall may block the port: many networks block outgoing mail ports (25, 465, 587)";
+		}
+		if (strstr(err->message, "getaddrinfo") != NULL || strstr(err->message, "resolve") != NULL
+		    || strstr(err->message, "not known") != NULL) {
+			return "the host name does not resolve: check smtpmail.host";
+		}
+		return NULL;
+	case SMTP_STAGE_GREETING:
+		if (err->rc == SMTP_E_TIMEOUT && relay->tls != SMTP_TLS_IMPLICIT) {
+			return relay->port == 465 ? "port 465 speaks TLS from the first byte: use tls=implicit"
+			                          : "a port that expects TLS from the first byte needs tls=implicit";
+		}
+		return NULL;
+	case SMTP_STAGE_AUTH:
+		if (err->code == 534 || strcmp(err->enhanced, "5.7.9") == 0 || strstr(err->message, "pplication-specific") != NULL) {
+			return "the provider wants an app password, or OAuth 2 (smtpmail.oauth_token)";
+		}
+		if (err->code == 535) {
+			return "check the username and password; accounts with two-step verification need an app password";
+		}
+		return NULL;
+	default:
+		return NULL;
+	}
+}
 
-	snprintf(text, sizeof(text), "[%s] %s: %s%s%s%s%s", smtp_stage_name(err->stage), peer, err->message,
+static void report_failure(const smtp_error_t *err, const smtpmail_settings_t *relay, const char *peer,
+                           const char *earlier, bool unknown_outcome, bool as_exception)
+{
+	char text[2 * SMTP_ERROR_MESSAGE_MAX + 600];
+	const char *hint = failure_hint(err, relay);
+
+	snprintf(text, sizeof(text), "[%s] %s: %s%s%s%s%s%s%s", smtp_stage_name(err->stage), peer, err->message,
 	         unknown_outcome ? " after the whole message was sent: the relay may or may not have accepted it" : "",
-	         earlier[0] != '\0' ? " (after failing over from " : "", earlier, earlier[0] != '\0' ? ")" : "");
+	         hint != NULL ? " (" : "", hint != NULL ? hint : "", hint != NULL ? ")" : "",
+	         earlier[0] != '\0' ? " (after failing over from " : "", earlier);
+	if (earlier[0] != '\0') {
+		size_t n = strlen(text);
+		if (n + 1 < sizeof(text)) {
+			text[n] = ')';
+			text[n + 1] = '\0';
+		}
+	}
 	if (as_exception) {
 		zend_object *ex = zend_throw_exception(
 			unknown_outcome ? smtpmail_unknown_outcome_exception_ce : exception_class(err->stage), text, err->code);
@@ -788,7 +833,7 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 	/* STYLE 13: free everything before reporting; a user error handler may throw or exit. */
 	job_done(job);
 	if (rc != SMTP_OK) {
-		report_failure(&err, peer, earlier, unknown_outcome, as_exception);
+		report_failure(&err, &cur, peer, earlier, unknown_outcome, as_exception);
 		return false;
 	}
 	return true;

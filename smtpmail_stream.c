@@ -260,8 +260,15 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmai
 
 	tv.tv_sec = (time_t)(s->timeout_ms / 1000);
 	tv.tv_usec = ((s->timeout_ms % 1000) * 1000);
-	conn->stream = php_stream_xport_create(url, url_len, 0, STREAM_XPORT_CLIENT | STREAM_XPORT_CONNECT, persistent_id,
-	                                       &tv, context, &errstr, &errcode);
+	/* Name resolution reports its failure as a PHP warning too: keep it in errstr only. */
+	{
+		quiet_errors_t q;
+		char ignored[8];
+		quiet_begin(&q);
+		conn->stream = php_stream_xport_create(url, url_len, 0, STREAM_XPORT_CLIENT | STREAM_XPORT_CONNECT,
+		                                       persistent_id, &tv, context, &errstr, &errcode);
+		quiet_end(&q, ignored, sizeof(ignored));
+	}
 	efree(url);
 	if (persistent_id != NULL) {
 		efree(persistent_id);

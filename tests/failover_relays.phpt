@@ -78,4 +78,4 @@ relay 0: 1 MAIL, 1 message(s)
 server: ok
 --- all down
 SmtpMail\ConnectException code=0 stage=connect transient=true permanent=false enhanced=-
-[connect] 127.0.0.1:2: cannot connect: Connection refused (after failing over from 127.0.0.1:1 [connect] cannot connect: Connection refused)
+[connect] 127.0.0.1:2: cannot connect: Connection refused (nothing accepts connections there: check smtpmail.host and smtpmail.port) (after failing over from 127.0.0.1:1 [connect] cannot connect: Connection refused)

@@ -17,7 +17,7 @@ fault_server_ok($f);
 ?>
 --EXPECTF--
 SmtpMail\AuthException code=535 stage=auth transient=false permanent=true enhanced=5.7.8
-[auth] 127.0.0.1:%d: authentication failed for user 'user@example.org' with PLAIN: 535 5.7.8 Error: authentication failed: authentication failure
+[auth] 127.0.0.1:%d: authentication failed for user 'user@example.org' with PLAIN: 535 5.7.8 Error: authentication failed: authentication failure (check the username and password; accounts with two-step verification need an app password)
 password in message: false
 within 3 s: yes
 MAIL sent: false

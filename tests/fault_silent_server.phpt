@@ -32,7 +32,7 @@ fault_server_ok($afterDot);
 --EXPECTF--
 --- greeting
 SmtpMail\ConnectException code=0 stage=greeting transient=true permanent=false enhanced=-
-[greeting] 127.0.0.1:%d: no reply from the server within 1000 ms
+[greeting] 127.0.0.1:%d: no reply from the server within 1000 ms (a port that expects TLS from the first byte needs tls=implicit)
 within 4 s: yes
 sent: ""
 conn 1 offset 0
