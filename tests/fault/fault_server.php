@@ -514,12 +514,17 @@ function tls_context(array $cfg, string $transcript): array
     if (!is_file($pem)) {
         $conf = "$transcript.cnf";
         file_put_contents($conf, "[req]\ndistinguished_name=dn\n[dn]\n[ext]\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n");
-        $opt = ['config' => $conf, 'x509_extensions' => 'ext', 'digest_alg' => 'sha256'];
+        /* private_key_bits is for PHP 8.2's length check, which applies the RSA
+         * minimum (384) to every key type and reads 0 from a config without
+         * default_bits; an EC key ignores it otherwise. */
+        $opt = ['config' => $conf, 'x509_extensions' => 'ext', 'digest_alg' => 'sha256', 'private_key_bits' => 2048];
         $key = openssl_pkey_new(['private_key_type' => OPENSSL_KEYTYPE_EC, 'curve_name' => 'prime256v1'] + $opt);
         $csr = openssl_csr_new(['commonName' => 'localhost'], $key, $opt);
         $crt = openssl_csr_sign($csr, null, $key, 2, $opt);
+        /* openssl_pkey_export() reads the config too: remove it only afterwards. */
+        $ok = $crt !== false && openssl_x509_export($crt, $c) && openssl_pkey_export($key, $k, null, $opt);
         unlink($conf);
-        if ($crt === false || !openssl_x509_export($crt, $c) || !openssl_pkey_export($key, $k, null, $opt)) {
+        if (!$ok) {
             throw new RuntimeException('cannot make a self-signed certificate: ' . openssl_error_string());
         }
         file_put_contents($pem, $c . $k);
