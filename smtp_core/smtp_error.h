@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h> /* __MINGW_PRINTF_FORMAT */
 
 typedef enum {
 	SMTP_OK = 0,
@@ -62,7 +63,12 @@ typedef struct {
  * The message is formatted with printf rules and cut to fit. */
 smtp_rc_t smtp_error_set(smtp_error_t *err, smtp_rc_t rc, smtp_stage_t stage, int code,
                          const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+	/* mingw's "printf" archetype is msvcrt's dialect, which has no %zu; the
+	 * vsnprintf that smtp_error.c calls is C99's there (UCRT, or mingw's own
+	 * under -std=c99), and stdio.h names its dialect. MSVC checks no formats. */
+	__attribute__((format(__MINGW_PRINTF_FORMAT, 5, 6)))
+#elif defined(__GNUC__)
 	__attribute__((format(printf, 5, 6)))
 #endif
 	;
