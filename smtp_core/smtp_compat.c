@@ -1,6 +1,18 @@
 /* smtp_compat.c: see smtp_compat.h. */
+#ifndef _WIN32
+/* flock() is BSD, not POSIX: ask glibc and macOS to declare it even when the
+ * build asks for strict POSIX (the C tests use -D_POSIX_C_SOURCE=200809L). */
+# ifndef _DEFAULT_SOURCE
+#  define _DEFAULT_SOURCE 1
+# endif
+# ifndef _DARWIN_C_SOURCE
+#  define _DARWIN_C_SOURCE 1
+# endif
+#endif
+
 #include "smtp_compat.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef _WIN32
@@ -28,7 +40,229 @@ int smtp_hostname(char *buf, size_t cap)
 	}
 	return 0;
 }
+
+/* Sharing every access lets the spool rename or delete a file another process
+ * has open, as POSIX does; without FILE_SHARE_DELETE a flusher holding a
+ * message would stop everybody else from replacing its .retry file. */
+# define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+
+static int last_error(void)
+{
+	DWORD e = GetLastError();
+	return e == 0 ? (int)ERROR_GEN_FAILURE : (int)e;
+}
+
+int smtp_file_create(const char *path, bool exclusive, smtp_file_t *f)
+{
+	HANDLE h = CreateFileA(path, GENERIC_WRITE, SHARE_ALL, NULL, exclusive ? CREATE_NEW : CREATE_ALWAYS,
+	                       FILE_ATTRIBUTE_NORMAL, NULL);
+	*f = h;
+	return h == INVALID_HANDLE_VALUE ? last_error() : 0;
+}
+
+int smtp_file_open_read(const char *path, smtp_file_t *f)
+{
+	HANDLE h = CreateFileA(path, GENERIC_READ, SHARE_ALL, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	*f = h;
+	return h == INVALID_HANDLE_VALUE ? last_error() : 0;
+}
+
+int smtp_file_write(smtp_file_t f, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n > 0) {
+		DWORD chunk = n > 0x40000000u ? 0x40000000u : (DWORD)n, done = 0;
+		if (!WriteFile((HANDLE)f, c, chunk, &done, NULL)) {
+			return last_error();
+		}
+		c += done;
+		n -= done;
+	}
+	return 0;
+}
+
+int smtp_file_read(smtp_file_t f, void *p, size_t n, size_t *got)
+{
+	DWORD chunk = n > 0x40000000u ? 0x40000000u : (DWORD)n, done = 0;
+	*got = 0;
+	if (!ReadFile((HANDLE)f, p, chunk, &done, NULL)) {
+		return last_error();
+	}
+	*got = done;
+	return 0;
+}
+
+int smtp_file_size(smtp_file_t f, uint64_t *size)
+{
+	LARGE_INTEGER li;
+	if (!GetFileSizeEx((HANDLE)f, &li)) {
+		return last_error();
+	}
+	*size = (uint64_t)li.QuadPart;
+	return 0;
+}
+
+int smtp_file_sync(smtp_file_t f)
+{
+	return FlushFileBuffers((HANDLE)f) ? 0 : last_error();
+}
+
+int smtp_file_trylock(smtp_file_t f)
+{
+	OVERLAPPED ov;
+	memset(&ov, 0, sizeof(ov));
+	if (!LockFileEx((HANDLE)f, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, MAXDWORD, MAXDWORD, &ov)) {
+		return last_error();
+	}
+	return 0;
+}
+
+int smtp_file_is_at(smtp_file_t f, const char *path, bool *same)
+{
+	BY_HANDLE_FILE_INFORMATION a, b;
+	HANDLE h;
+	int e;
+
+	*same = false;
+	if (!GetFileInformationByHandle((HANDLE)f, &a)) {
+		return last_error();
+	}
+	/* No access rights needed to read a file's identity. */
+	h = CreateFileA(path, 0, SHARE_ALL, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h == INVALID_HANDLE_VALUE) {
+		e = last_error();
+		return smtp_os_err_is_missing(e) ? 0 : e;
+	}
+	if (!GetFileInformationByHandle(h, &b)) {
+		e = last_error();
+		CloseHandle(h);
+		return e;
+	}
+	CloseHandle(h);
+	*same = a.dwVolumeSerialNumber == b.dwVolumeSerialNumber && a.nFileIndexHigh == b.nFileIndexHigh &&
+	        a.nFileIndexLow == b.nFileIndexLow;
+	return 0;
+}
+
+void smtp_file_close(smtp_file_t f)
+{
+	if (f != SMTP_FILE_NONE) {
+		/* Closing the handle releases the LockFileEx lock. */
+		CloseHandle((HANDLE)f);
+	}
+}
+
+int smtp_dir_sync(const char *path)
+{
+	(void)path;
+	return 0;
+}
+
+int smtp_dir_make(const char *path)
+{
+	DWORD attr;
+	int e;
+
+	/* The directory inherits its parent's ACL; Windows has no mode bits. */
+	if (CreateDirectoryA(path, NULL)) {
+		return 0;
+	}
+	e = last_error();
+	if (e != ERROR_ALREADY_EXISTS) {
+		return e;
+	}
+	attr = GetFileAttributesA(path);
+	if (attr == INVALID_FILE_ATTRIBUTES) {
+		return last_error();
+	}
+	return (attr & FILE_ATTRIBUTE_DIRECTORY) ? 0 : ERROR_DIRECTORY;
+}
+
+int smtp_dir_list(const char *path, bool (*each)(void *ctx, const char *name), void *ctx)
+{
+	WIN32_FIND_DATAA fd;
+	HANDLE h;
+	size_t n = strlen(path);
+	char *pattern = malloc(n + 3);
+	int e = 0;
+
+	if (pattern == NULL) {
+		return ERROR_NOT_ENOUGH_MEMORY;
+	}
+	memcpy(pattern, path, n);
+	memcpy(pattern + n, "/*", 3);
+	h = FindFirstFileA(pattern, &fd);
+	free(pattern);
+	if (h == INVALID_HANDLE_VALUE) {
+		e = last_error();
+		return e == ERROR_FILE_NOT_FOUND ? 0 : e;
+	}
+	for (;;) {
+		if (strcmp(fd.cFileName, ".") != 0 && strcmp(fd.cFileName, "..") != 0 && !each(ctx, fd.cFileName)) {
+			break;
+		}
+		if (!FindNextFileA(h, &fd)) {
+			e = last_error();
+			break;
+		}
+	}
+	FindClose(h);
+	return e == ERROR_NO_MORE_FILES ? 0 : e;
+}
+
+int smtp_path_rename(const char *from, const char *to)
+{
+	return MoveFileExA(from, to, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) ? 0 : last_error();
+}
+
+int smtp_path_unlink(const char *path)
+{
+	return DeleteFileA(path) ? 0 : last_error();
+}
+
+unsigned long smtp_process_id(void)
+{
+	return (unsigned long)GetCurrentProcessId();
+}
+
+bool smtp_os_err_is_missing(int e)
+{
+	return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND || e == ERROR_DELETE_PENDING;
+}
+
+bool smtp_os_err_is_busy(int e)
+{
+	return e == ERROR_LOCK_VIOLATION || e == ERROR_SHARING_VIOLATION;
+}
+
+void smtp_os_err_text(int e, char *buf, size_t cap)
+{
+	DWORD n;
+
+	if (cap == 0) {
+		return;
+	}
+	n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, (DWORD)e, 0, buf,
+	                   (DWORD)cap, NULL);
+	/* FormatMessage ends its text with CRLF and may leave a trailing dot. */
+	while (n > 0 && (buf[n - 1] == '\r' || buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '.')) {
+		n--;
+	}
+	if (n == 0) {
+		const char *s = "system error";
+		size_t k = strlen(s) < cap - 1 ? strlen(s) : cap - 1;
+		memcpy(buf, s, k);
+		n = (DWORD)k;
+	}
+	buf[n] = '\0';
+}
 #else
+# include <dirent.h>
+# include <errno.h>
+# include <fcntl.h>
+# include <stdio.h>
+# include <sys/file.h>
+# include <sys/stat.h>
 # include <unistd.h>
 
 uint64_t smtp_clock_ms(void)
@@ -50,5 +284,228 @@ int smtp_hostname(char *buf, size_t cap)
 	}
 	buf[cap - 1] = '\0';
 	return 0;
+}
+
+# ifndef O_CLOEXEC
+#  define O_CLOEXEC 0
+# endif
+
+static int os_error(void)
+{
+	return errno == 0 ? EIO : errno;
+}
+
+int smtp_file_create(const char *path, bool exclusive, smtp_file_t *f)
+{
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
+	do {
+		*f = open(path, flags, 0600);
+	} while (*f < 0 && errno == EINTR);
+	return *f < 0 ? os_error() : 0;
+}
+
+int smtp_file_open_read(const char *path, smtp_file_t *f)
+{
+	do {
+		*f = open(path, O_RDONLY | O_CLOEXEC);
+	} while (*f < 0 && errno == EINTR);
+	return *f < 0 ? os_error() : 0;
+}
+
+int smtp_file_write(smtp_file_t f, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n > 0) {
+		ssize_t w = write(f, c, n);
+		if (w < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return os_error();
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int smtp_file_read(smtp_file_t f, void *p, size_t n, size_t *got)
+{
+	ssize_t r;
+	*got = 0;
+	do {
+		r = read(f, p, n);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		return os_error();
+	}
+	*got = (size_t)r;
+	return 0;
+}
+
+int smtp_file_size(smtp_file_t f, uint64_t *size)
+{
+	struct stat st;
+	if (fstat(f, &st) != 0) {
+		return os_error();
+	}
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int smtp_file_sync(smtp_file_t f)
+{
+# ifdef F_FULLFSYNC
+	/* macOS: fsync() leaves the data in the drive's cache; F_FULLFSYNC does not. */
+	if (fcntl(f, F_FULLFSYNC) == 0) {
+		return 0;
+	}
+# endif
+	return fsync(f) == 0 ? 0 : os_error();
+}
+
+int smtp_file_trylock(smtp_file_t f)
+{
+	/* flock, not fcntl: an fcntl lock belongs to the process, so a second
+	 * claim from the same process would succeed, and closing any other
+	 * descriptor of the file would silently drop it. */
+	int r;
+	do {
+		r = flock(f, LOCK_EX | LOCK_NB);
+	} while (r != 0 && errno == EINTR);
+	return r == 0 ? 0 : os_error();
+}
+
+int smtp_file_is_at(smtp_file_t f, const char *path, bool *same)
+{
+	struct stat a, b;
+
+	*same = false;
+	if (fstat(f, &a) != 0) {
+		return os_error();
+	}
+	if (stat(path, &b) != 0) {
+		return errno == ENOENT ? 0 : os_error();
+	}
+	*same = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return 0;
+}
+
+void smtp_file_close(smtp_file_t f)
+{
+	if (f >= 0) {
+		close(f);
+	}
+}
+
+int smtp_dir_sync(const char *path)
+{
+	int fd, r;
+
+	do {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	} while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		return os_error();
+	}
+	r = fsync(fd) == 0 ? 0 : os_error();
+	close(fd);
+	/* Some file systems cannot sync a directory and say so; nothing more can be done there. */
+	if (r == EINVAL || r == ENOTSUP) {
+		r = 0;
+	}
+	return r;
+}
+
+int smtp_dir_make(const char *path)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) == 0) {
+		return 0;
+	}
+	if (errno != EEXIST) {
+		return os_error();
+	}
+	if (stat(path, &st) != 0) {
+		return os_error();
+	}
+	return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
+int smtp_dir_list(const char *path, bool (*each)(void *ctx, const char *name), void *ctx)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int e = 0;
+
+	if (d == NULL) {
+		return os_error();
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (de == NULL) {
+			e = errno;
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+			continue;
+		}
+		if (!each(ctx, de->d_name)) {
+			break;
+		}
+	}
+	closedir(d);
+	return e;
+}
+
+int smtp_path_rename(const char *from, const char *to)
+{
+	return rename(from, to) == 0 ? 0 : os_error();
+}
+
+int smtp_path_unlink(const char *path)
+{
+	return unlink(path) == 0 ? 0 : os_error();
+}
+
+unsigned long smtp_process_id(void)
+{
+	return (unsigned long)getpid();
+}
+
+bool smtp_os_err_is_missing(int e)
+{
+	return e == ENOENT;
+}
+
+bool smtp_os_err_is_busy(int e)
+{
+	return e == EWOULDBLOCK || e == EAGAIN;
+}
+
+void smtp_os_err_text(int e, char *buf, size_t cap)
+{
+	if (cap == 0) {
+		return;
+	}
+# if defined(__GLIBC__) && defined(_GNU_SOURCE)
+	{
+		/* The GNU strerror_r returns its text, maybe not in buf. */
+		const char *s = strerror_r(e, buf, cap);
+		if (s != buf) {
+			size_t n = strlen(s);
+			n = n < cap - 1 ? n : cap - 1;
+			memmove(buf, s, n);
+			buf[n] = '\0';
+		}
+	}
+# else
+	if (strerror_r(e, buf, cap) != 0) {
+		snprintf(buf, cap, "error %d", e);
+	}
+# endif
+	buf[cap - 1] = '\0';
 }
 #endif

@@ -6,6 +6,8 @@
 #ifndef SMTP_COMPAT_H
 #define SMTP_COMPAT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -17,5 +19,72 @@ int smtp_gmtime(time_t t, struct tm *out);
 
 /* This host's name into buf (NUL-terminated); returns 0 on success. */
 int smtp_hostname(char *buf, size_t cap);
+
+/*
+ * Files and directories, for the spool (smtp_spool.c). Every function that can
+ * fail returns 0 on success or the OS error number: errno on POSIX,
+ * GetLastError() on Windows. smtp_os_err_text() turns it into words and the
+ * smtp_os_err_is_*() predicates classify it, so callers never test errno
+ * values themselves. Paths may use '/' on both systems.
+ */
+#ifdef _WIN32
+typedef void *smtp_file_t;                          /* a HANDLE */
+# define SMTP_FILE_NONE ((smtp_file_t)(intptr_t)-1) /* INVALID_HANDLE_VALUE */
+#else
+typedef int smtp_file_t;                            /* a file descriptor */
+# define SMTP_FILE_NONE (-1)
+#endif
+
+/* Creates path for writing, mode 0600. exclusive: fails when path exists;
+ * otherwise an existing file is truncated. *f is SMTP_FILE_NONE on failure. */
+int smtp_file_create(const char *path, bool exclusive, smtp_file_t *f);
+/* Opens path read-only. The file may still be renamed or unlinked by anyone
+ * while it is open (Windows: FILE_SHARE_DELETE), as POSIX always allows. */
+int smtp_file_open_read(const char *path, smtp_file_t *f);
+/* Writes all n bytes (retrying short writes and EINTR). */
+int smtp_file_write(smtp_file_t f, const void *p, size_t n);
+/* Reads up to n bytes; *got is 0 at end of file. */
+int smtp_file_read(smtp_file_t f, void *p, size_t n, size_t *got);
+int smtp_file_size(smtp_file_t f, uint64_t *size);
+/* Flushes the file's data and metadata to stable storage (fsync; F_FULLFSYNC
+ * where it exists; FlushFileBuffers on Windows). */
+int smtp_file_sync(smtp_file_t f);
+/* Takes an exclusive lock on the whole file without waiting: flock(LOCK_EX |
+ * LOCK_NB) on POSIX, LockFileEx on Windows. The lock belongs to this open
+ * file, not to the process, so two opens in one process (or two threads of a
+ * ZTS build) exclude each other too. Held elsewhere: an error for which
+ * smtp_os_err_is_busy() is true. Released by smtp_file_close(). */
+int smtp_file_trylock(smtp_file_t f);
+/* *same becomes true when path names the very file f has open (same device
+ * and inode; volume serial and file index on Windows), false when path is
+ * missing or names another file. */
+int smtp_file_is_at(smtp_file_t f, const char *path, bool *same);
+/* Closes f (releasing its lock); SMTP_FILE_NONE is a no-op. */
+void smtp_file_close(smtp_file_t f);
+
+/* Makes the directory's entries (renames, creations, unlinks) durable:
+ * fsync of the directory on POSIX. On Windows it is a no-op: NTFS journals
+ * metadata and smtp_path_rename() already asks for a write-through move. */
+int smtp_dir_sync(const char *path);
+/* mkdir(path, 0700); success when path already is a directory. */
+int smtp_dir_make(const char *path);
+/* Calls each(ctx, name) for every entry of the directory except "." and "..",
+ * in no particular order, until each returns false. */
+int smtp_dir_list(const char *path, bool (*each)(void *ctx, const char *name), void *ctx);
+/* Renames from to to, atomically replacing to if it exists (POSIX rename;
+ * MoveFileEx with REPLACE_EXISTING and WRITE_THROUGH on Windows). */
+int smtp_path_rename(const char *from, const char *to);
+int smtp_path_unlink(const char *path);
+
+/* This process's id, for unique file names. */
+unsigned long smtp_process_id(void);
+
+/* The file or a directory on its path does not exist (ENOENT; Windows: file
+ * or path not found, or a file pending deletion). */
+bool smtp_os_err_is_missing(int e);
+/* A lock is held elsewhere (EWOULDBLOCK; Windows: lock or sharing violation). */
+bool smtp_os_err_is_busy(int e);
+/* The system's text for error e into buf (NUL-terminated, at most cap bytes). */
+void smtp_os_err_text(int e, char *buf, size_t cap);
 
 #endif
