@@ -1,0 +1,1061 @@
+/* smtp_spool.c: see smtp_spool.h. */
+#include "smtp_spool.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "smtp_buf.h"
+
+#define SPOOL_MAGIC "smtpmail-spool 1"
+/* Random bytes in an id: 64 bits make a clash between two writers in the same
+ * second and process-id slot negligible. */
+#define SPOOL_ID_RANDOM 8
+/* Digits of the creation time in an id: zero-padded so ids sort by age. */
+#define SPOOL_ID_TIME_DIGITS 10
+/* Room for an OS error text. */
+#define SPOOL_OS_TEXT_MAX 128
+
+enum {
+	MSG_EMPTY = 0,   /* not claimed */
+	MSG_LOCKED,      /* locked, but no envelope (corrupt file) */
+	MSG_CLAIMED,     /* locked and loaded */
+	MSG_FINISHED     /* done or failed; still locked until release */
+};
+
+/* ---- small helpers ---- */
+
+static smtp_rc_t os_fail(smtp_error_t *err, int e, const char *what, const char *path)
+{
+	char text[SPOOL_OS_TEXT_MAX];
+	smtp_os_err_text(e, text, sizeof(text));
+	return smtp_error_set(err, SMTP_E_IO, SMTP_STAGE_NONE, 0, "spool: cannot %s %s: %s", what, path, text);
+}
+
+static smtp_rc_t corrupt(smtp_error_t *err, const char *path, const char *what)
+{
+	return smtp_error_set(err, SMTP_E_PROTOCOL, SMTP_STAGE_NONE, 0, "spool file %s is corrupt: %s", path, what);
+}
+
+/* out = dir "/" sub ["/" name suffix]; SMTP_E_ARG when it does not fit. */
+static smtp_rc_t make_path(char out[SMTP_SPOOL_PATH_MAX], const char *dir, const char *sub, const char *name,
+                           const char *suffix, smtp_error_t *err)
+{
+	const char *parts[6];
+	size_t i, n = 0, k;
+
+	parts[0] = dir;
+	parts[1] = "/";
+	parts[2] = sub;
+	parts[3] = name != NULL ? "/" : "";
+	parts[4] = name != NULL ? name : "";
+	parts[5] = suffix != NULL ? suffix : "";
+	for (i = 0; i < 6; i++) {
+		k = strlen(parts[i]);
+		if (k >= SMTP_SPOOL_PATH_MAX - n) {
+			return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_NONE, 0,
+			                      "spool: the path of the spool directory is too long");
+		}
+		memcpy(out + n, parts[i], k);
+		n += k;
+	}
+	out[n] = '\0';
+	return SMTP_OK;
+}
+
+/* Decimal digits of v into out (room for 21); returns the length. */
+static size_t fmt_u64(char *out, uint64_t v)
+{
+	char tmp[21];
+	size_t n = 0, i;
+	do {
+		tmp[n++] = (char)('0' + (int)(v % 10u));
+		v /= 10u;
+	} while (v > 0);
+	for (i = 0; i < n; i++) {
+		out[i] = tmp[n - 1 - i];
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* 1 to 20 decimal digits, no sign, no overflow. */
+static bool parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 20) {
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned d;
+		if (s[i] < '0' || s[i] > '9') {
+			return false;
+		}
+		d = (unsigned)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10u) {
+			return false;
+		}
+		v = v * 10u + d;
+	}
+	*out = v;
+	return true;
+}
+
+/* What the spool accepts as an envelope address: the canonical addr-specs of
+ * smtp_addr.h, checked only as far as safety needs: printable ASCII (so no
+ * CR, LF or NUL can reach a command or split a spool line), an '@' with
+ * something on both sides, at most SMTP_ADDR_MAX octets (RFC 5321 4.5.3.1.3).
+ * The relay judges the rest. */
+static bool addr_ok(const char *s, size_t len)
+{
+	size_t i;
+	bool at = false;
+
+	if (len == 0 || len > SMTP_ADDR_MAX) {
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c > 0x7e) {
+			return false;
+		}
+		if (c == '@' && i > 0 && i + 1 < len) {
+			at = true;
+		}
+	}
+	return at;
+}
+
+/* "<digits>-<digits>-<16 lowercase hex>": also what keeps a caller's id from
+ * naming a path outside queue/. */
+static bool id_ok(const char *id)
+{
+	size_t i = 0, start, n = strlen(id);
+
+	if (n >= SMTP_SPOOL_ID_MAX) {
+		return false;
+	}
+	for (start = i; i < n && id[i] >= '0' && id[i] <= '9'; i++) {
+	}
+	if (i - start < SPOOL_ID_TIME_DIGITS || i - start > 20 || i >= n || id[i] != '-') {
+		return false;
+	}
+	for (start = ++i; i < n && id[i] >= '0' && id[i] <= '9'; i++) {
+	}
+	if (i - start < 1 || i - start > 20 || i >= n || id[i] != '-') {
+		return false;
+	}
+	for (start = ++i; i < n && ((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')); i++) {
+	}
+	return i == n && i - start == 2 * SPOOL_ID_RANDOM;
+}
+
+static smtp_rc_t make_id(char id[SMTP_SPOOL_ID_MAX], uint64_t now, smtp_error_t *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[SPOOL_ID_RANDOM];
+	char num[21];
+	size_t n = 0, k, i;
+
+	if (RAND_bytes(rnd, (int)sizeof(rnd)) != 1) {
+		return smtp_error_set(err, SMTP_E_INTERNAL, SMTP_STAGE_NONE, 0, "spool: no random bytes for an id");
+	}
+	k = fmt_u64(num, now);
+	for (i = k; i < SPOOL_ID_TIME_DIGITS; i++) {
+		id[n++] = '0';
+	}
+	memcpy(id + n, num, k);
+	n += k;
+	id[n++] = '-';
+	k = fmt_u64(num, (uint64_t)smtp_process_id());
+	memcpy(id + n, num, k);
+	n += k;
+	id[n++] = '-';
+	for (i = 0; i < sizeof(rnd); i++) {
+		id[n++] = hex[rnd[i] >> 4];
+		id[n++] = hex[rnd[i] & 15];
+	}
+	id[n] = '\0';
+	return SMTP_OK;
+}
+
+static smtp_rc_t nomem(smtp_error_t *err)
+{
+	return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_NONE, 0, "spool: out of memory");
+}
+
+/* Appends "name value\n"; the buffer's maximum turns an oversized header into SMTP_E_LIMIT. */
+static smtp_rc_t put_field(smtp_buf_t *b, const char *name, const char *value, size_t vlen)
+{
+	smtp_rc_t rc;
+	if ((rc = smtp_buf_append_str(b, name)) != SMTP_OK || (rc = smtp_buf_append_char(b, ' ')) != SMTP_OK ||
+	    (rc = smtp_buf_append(b, value, vlen)) != SMTP_OK) {
+		return rc;
+	}
+	return smtp_buf_append_char(b, '\n');
+}
+
+static smtp_rc_t put_num(smtp_buf_t *b, const char *name, uint64_t v)
+{
+	char num[21];
+	size_t k = fmt_u64(num, v);
+	return put_field(b, name, num, k);
+}
+
+static smtp_rc_t buf_fail(smtp_rc_t rc, smtp_error_t *err)
+{
+	if (rc == SMTP_E_NOMEM) {
+		return nomem(err);
+	}
+	return smtp_error_set(err, SMTP_E_LIMIT, SMTP_STAGE_NONE, 0,
+	                      "spool: the spool file would exceed %u bytes", SMTP_SPOOL_FILE_MAX);
+}
+
+/* Writes the given blocks to a new file at tmp, fsyncs and closes it, then
+ * renames it to dst. On failure the temporary file is removed. The caller
+ * then fsyncs dst's directory. */
+static smtp_rc_t write_durably(const char *tmp, bool exclusive, const char *dst,
+                               const smtp_piece_t *blocks, size_t nblocks, smtp_error_t *err)
+{
+	smtp_file_t f;
+	size_t i;
+	int e;
+
+	if ((e = smtp_file_create(tmp, exclusive, &f)) != 0) {
+		return os_fail(err, e, "create", tmp);
+	}
+	for (i = 0; i < nblocks; i++) {
+		if (blocks[i].len > 0 && (e = smtp_file_write(f, blocks[i].data, blocks[i].len)) != 0) {
+			break;
+		}
+	}
+	/* The data must be on disk before the name points at it, or a crash
+	 * could leave a complete-looking name over an empty file. */
+	if (e == 0 && (e = smtp_file_sync(f)) != 0) {
+		smtp_file_close(f);
+		smtp_path_unlink(tmp);
+		return os_fail(err, e, "sync", tmp);
+	}
+	smtp_file_close(f);
+	if (e != 0) {
+		smtp_path_unlink(tmp);
+		return os_fail(err, e, "write", tmp);
+	}
+	if ((e = smtp_path_rename(tmp, dst)) != 0) {
+		smtp_path_unlink(tmp);
+		return os_fail(err, e, "rename into", dst);
+	}
+	return SMTP_OK;
+}
+
+/* ---- prepare, write, list ---- */
+
+smtp_rc_t smtp_spool_prepare(const char *dir, smtp_error_t *err)
+{
+	static const char *const subs[] = {"tmp", "queue", "failed"};
+	char path[SMTP_SPOOL_PATH_MAX], probe[SMTP_SPOOL_PATH_MAX], id[SMTP_SPOOL_ID_MAX], name[SMTP_SPOOL_ID_MAX + 8];
+	smtp_file_t f;
+	smtp_rc_t rc;
+	size_t i;
+	int e;
+
+	if (dir == NULL || dir[0] == '\0') {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_NONE, 0, "spool: no spool directory given");
+	}
+	if (strlen(dir) >= SMTP_SPOOL_PATH_MAX - 64) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_NONE, 0, "spool: the path of the spool directory is too long");
+	}
+	if ((e = smtp_dir_make(dir)) != 0) {
+		return os_fail(err, e, "create directory", dir);
+	}
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		if ((rc = make_path(path, dir, subs[i], NULL, NULL, err)) != SMTP_OK) {
+			return rc;
+		}
+		if ((e = smtp_dir_make(path)) != 0) {
+			return os_fail(err, e, "create directory", path);
+		}
+		/* Permissions alone do not tell (root, ACLs, read-only mounts): try. */
+		if ((rc = make_id(id, 0, err)) != SMTP_OK) {
+			return rc;
+		}
+		memcpy(name, ".probe-", 7);
+		memcpy(name + 7, id, strlen(id) + 1);
+		if ((rc = make_path(probe, dir, subs[i], name, NULL, err)) != SMTP_OK) {
+			return rc;
+		}
+		if ((e = smtp_file_create(probe, true, &f)) != 0) {
+			return os_fail(err, e, "write in", path);
+		}
+		smtp_file_close(f);
+		if ((e = smtp_path_unlink(probe)) != 0) {
+			return os_fail(err, e, "remove", probe);
+		}
+	}
+	return SMTP_OK;
+}
+
+smtp_rc_t smtp_spool_write(const char *dir, const char *from, const char *const *rcpts, size_t nrcpts,
+                           const smtp_piece_t *pieces, size_t npieces, uint64_t now, bool outcome_unknown,
+                           char id_out[SMTP_SPOOL_ID_MAX], smtp_error_t *err)
+{
+	char id[SMTP_SPOOL_ID_MAX], tmp[SMTP_SPOOL_PATH_MAX], dst[SMTP_SPOOL_PATH_MAX], qdir[SMTP_SPOOL_PATH_MAX];
+	smtp_piece_t *blocks = NULL;
+	smtp_buf_t head;
+	size_t i, total;
+	smtp_rc_t rc;
+	int e;
+
+	if (from == NULL || (from[0] != '\0' && !addr_ok(from, strlen(from)))) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "spool: the envelope sender is not a valid address");
+	}
+	if (nrcpts == 0) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0, "spool: a message needs a recipient");
+	}
+	for (i = 0; i < nrcpts; i++) {
+		if (rcpts[i] == NULL || !addr_ok(rcpts[i], strlen(rcpts[i]))) {
+			return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+			                      "spool: recipient %lu is not a valid address", (unsigned long)(i + 1));
+		}
+	}
+	if (npieces > 0 && pieces == NULL) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0, "spool: no message");
+	}
+	total = 0;
+	for (i = 0; i < npieces; i++) {
+		if (pieces[i].len > SMTP_SPOOL_FILE_MAX - total) {
+			return buf_fail(SMTP_E_LIMIT, err);
+		}
+		total += pieces[i].len;
+	}
+
+	smtp_buf_init(&head, SMTP_SPOOL_FILE_MAX - total);
+	rc = smtp_buf_append_str(&head, SPOOL_MAGIC "\n");
+	if (rc == SMTP_OK) {
+		rc = put_num(&head, "created", now);
+	}
+	if (rc == SMTP_OK) {
+		rc = put_field(&head, "from", from, strlen(from));
+	}
+	for (i = 0; rc == SMTP_OK && i < nrcpts; i++) {
+		rc = put_field(&head, "rcpt", rcpts[i], strlen(rcpts[i]));
+	}
+	if (rc == SMTP_OK) {
+		rc = put_field(&head, "unknown", outcome_unknown ? "1" : "0", 1);
+	}
+	if (rc == SMTP_OK) {
+		rc = put_num(&head, "size", (uint64_t)total);
+	}
+	if (rc == SMTP_OK) {
+		rc = smtp_buf_append_char(&head, '\n');
+	}
+	if (rc != SMTP_OK) {
+		smtp_buf_destroy(&head);
+		return buf_fail(rc, err);
+	}
+
+	blocks = malloc((npieces + 1) * sizeof(*blocks));
+	if (blocks == NULL) {
+		smtp_buf_destroy(&head);
+		return nomem(err);
+	}
+	blocks[0].data = head.data;
+	blocks[0].len = head.len;
+	for (i = 0; i < npieces; i++) {
+		blocks[i + 1] = pieces[i];
+	}
+	rc = make_id(id, now, err);
+	if (rc == SMTP_OK) {
+		rc = make_path(tmp, dir, "tmp", id, ".msg", err);
+	}
+	if (rc == SMTP_OK) {
+		rc = make_path(dst, dir, "queue", id, ".msg", err);
+	}
+	if (rc == SMTP_OK) {
+		rc = make_path(qdir, dir, "queue", NULL, NULL, err);
+	}
+	if (rc == SMTP_OK) {
+		rc = write_durably(tmp, true, dst, blocks, npieces + 1, err);
+	}
+	if (rc == SMTP_OK && (e = smtp_dir_sync(qdir)) != 0) {
+		/* The name may not survive a crash: say the message was not
+		 * spooled rather than promise what the disk did not confirm. */
+		smtp_path_unlink(dst);
+		rc = os_fail(err, e, "sync", qdir);
+	}
+	free(blocks);
+	smtp_buf_destroy(&head);
+	if (rc == SMTP_OK) {
+		memcpy(id_out, id, strlen(id) + 1);
+	}
+	return rc;
+}
+
+typedef struct {
+	char **msgs;
+	size_t nmsgs, capmsgs;
+	char **retries;
+	size_t nretries, capretries;
+	bool nomem;
+} listing_t;
+
+static bool push(char ***arr, size_t *n, size_t *cap, const char *s, size_t len)
+{
+	char *copy;
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		char **na = realloc(*arr, nc * sizeof(**arr));
+		if (na == NULL) {
+			return false;
+		}
+		*arr = na;
+		*cap = nc;
+	}
+	copy = malloc(len + 1);
+	if (copy == NULL) {
+		return false;
+	}
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	(*arr)[(*n)++] = copy;
+	return true;
+}
+
+/* Keeps "<id>.msg" and "<id>.retry" names; ignores everything else. */
+static bool list_entry(void *ctx, const char *name)
+{
+	listing_t *l = ctx;
+	char id[SMTP_SPOOL_ID_MAX];
+	size_t n = strlen(name), k;
+	bool is_msg;
+
+	if (n > 4 && strcmp(name + n - 4, ".msg") == 0) {
+		k = n - 4;
+		is_msg = true;
+	} else if (n > 6 && strcmp(name + n - 6, ".retry") == 0) {
+		k = n - 6;
+		is_msg = false;
+	} else {
+		return true;
+	}
+	if (k >= sizeof(id)) {
+		return true;
+	}
+	memcpy(id, name, k);
+	id[k] = '\0';
+	if (!id_ok(id)) {
+		return true;
+	}
+	if (!(is_msg ? push(&l->msgs, &l->nmsgs, &l->capmsgs, id, k)
+	             : push(&l->retries, &l->nretries, &l->capretries, id, k))) {
+		l->nomem = true;
+		return false;
+	}
+	return true;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+smtp_rc_t smtp_spool_list(const char *dir, char ***ids, size_t *n, smtp_error_t *err)
+{
+	char qdir[SMTP_SPOOL_PATH_MAX], path[SMTP_SPOOL_PATH_MAX];
+	listing_t l;
+	smtp_rc_t rc;
+	size_t i;
+	int e;
+
+	*ids = NULL;
+	*n = 0;
+	memset(&l, 0, sizeof(l));
+	if ((rc = make_path(qdir, dir, "queue", NULL, NULL, err)) != SMTP_OK) {
+		return rc;
+	}
+	e = smtp_dir_list(qdir, list_entry, &l);
+	if (e != 0 || l.nomem) {
+		smtp_spool_list_free(l.msgs, l.nmsgs);
+		smtp_spool_list_free(l.retries, l.nretries);
+		return l.nomem ? nomem(err) : os_fail(err, e, "list", qdir);
+	}
+	if (l.nmsgs > 1) {
+		qsort(l.msgs, l.nmsgs, sizeof(*l.msgs), cmp_str);
+	}
+	/* A .retry outlives its .msg only when a flusher died between the two
+	 * unlinks of done or fail: the .msg goes first, and no .retry is ever
+	 * created for a .msg that is gone (defer holds the .msg's lock), so an
+	 * orphan seen here can be removed. The .msg was listed if it existed
+	 * throughout the listing (POSIX readdir). */
+	for (i = 0; i < l.nretries; i++) {
+		if (l.nmsgs == 0 || bsearch(&l.retries[i], l.msgs, l.nmsgs, sizeof(*l.msgs), cmp_str) == NULL) {
+			if (make_path(path, dir, "queue", l.retries[i], ".retry", NULL) == SMTP_OK) {
+				smtp_path_unlink(path);
+			}
+		}
+	}
+	smtp_spool_list_free(l.retries, l.nretries);
+	*ids = l.msgs;
+	*n = l.nmsgs;
+	return SMTP_OK;
+}
+
+void smtp_spool_list_free(char **ids, size_t n)
+{
+	size_t i;
+	if (ids == NULL) {
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		free(ids[i]);
+	}
+	free(ids);
+}
+
+/* ---- claim and its parsers ---- */
+
+/* Reads the whole of f (at most SMTP_SPOOL_FILE_MAX bytes) into a malloc'd,
+ * NUL-terminated buffer. */
+static smtp_rc_t read_all(smtp_file_t f, const char *path, char **out, size_t *outlen, smtp_error_t *err)
+{
+	uint64_t size;
+	size_t have = 0, got;
+	char *buf;
+	int e;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((e = smtp_file_size(f, &size)) != 0) {
+		return os_fail(err, e, "read", path);
+	}
+	if (size > SMTP_SPOOL_FILE_MAX) {
+		return corrupt(err, path, "larger than the spool's limit");
+	}
+	buf = malloc((size_t)size + 1);
+	if (buf == NULL) {
+		return nomem(err);
+	}
+	while (have < (size_t)size) {
+		if ((e = smtp_file_read(f, buf + have, (size_t)size - have, &got)) != 0) {
+			free(buf);
+			return os_fail(err, e, "read", path);
+		}
+		if (got == 0) {
+			free(buf);
+			return corrupt(err, path, "shorter than its size");
+		}
+		have += got;
+	}
+	buf[have] = '\0';
+	*out = buf;
+	*outlen = have;
+	return SMTP_OK;
+}
+
+typedef struct {
+	const char *p;
+	size_t len;
+	size_t pos;
+} cursor_t;
+
+/* The next LF-terminated line (without the LF). False at the end, for a line
+ * without LF (truncated) or one over SMTP_SPOOL_LINE_MAX. */
+static bool next_line(cursor_t *c, const char **line, size_t *llen)
+{
+	const char *nl;
+	size_t room = c->len - c->pos;
+
+	if (room > SMTP_SPOOL_LINE_MAX + 1) {
+		room = SMTP_SPOOL_LINE_MAX + 1;
+	}
+	nl = memchr(c->p + c->pos, '\n', room);
+	if (nl == NULL) {
+		return false;
+	}
+	*line = c->p + c->pos;
+	*llen = (size_t)(nl - *line);
+	c->pos += *llen + 1;
+	return true;
+}
+
+/* line is "name value": the value, or NULL when the line is another field. */
+static const char *field(const char *line, size_t llen, const char *name, size_t *vlen)
+{
+	size_t n = strlen(name);
+	if (llen < n + 1 || memcmp(line, name, n) != 0 || line[n] != ' ') {
+		return NULL;
+	}
+	*vlen = llen - n - 1;
+	return line + n + 1;
+}
+
+static bool num_field(cursor_t *c, const char *name, uint64_t *out)
+{
+	const char *line, *v;
+	size_t llen, vlen;
+	return next_line(c, &line, &llen) && (v = field(line, llen, name, &vlen)) != NULL && parse_u64(v, vlen, out);
+}
+
+static bool flag_field(cursor_t *c, const char *name, bool *out)
+{
+	const char *line, *v;
+	size_t llen, vlen;
+	if (!next_line(c, &line, &llen) || (v = field(line, llen, name, &vlen)) == NULL || vlen != 1 ||
+	    (v[0] != '0' && v[0] != '1')) {
+		return false;
+	}
+	*out = v[0] == '1';
+	return true;
+}
+
+/* One or more "rcpt <addr>" lines into l; stops before the first other line.
+ * Returns NULL or what is wrong. */
+static const char *rcpt_lines(cursor_t *c, smtp_addr_list_t *l, smtp_rc_t *rc)
+{
+	const char *line, *v;
+	size_t llen, vlen;
+	cursor_t save;
+
+	*rc = SMTP_OK;
+	for (;;) {
+		save = *c;
+		if (!next_line(c, &line, &llen)) {
+			*c = save;
+			break;
+		}
+		if ((v = field(line, llen, "rcpt", &vlen)) == NULL) {
+			*c = save;
+			break;
+		}
+		if (!addr_ok(v, vlen)) {
+			return "a recipient is not a valid address";
+		}
+		if ((*rc = smtp_addr_list_add(l, v, vlen, NULL)) != SMTP_OK) {
+			return "a recipient cannot be stored";
+		}
+	}
+	return l->count == 0 ? "no recipient" : NULL;
+}
+
+static smtp_rc_t parse_msg(smtp_spool_msg_t *m, const char *path, smtp_error_t *err)
+{
+	cursor_t c;
+	const char *line, *v, *why;
+	size_t llen, vlen;
+	uint64_t size;
+	smtp_rc_t rc;
+
+	c.p = m->buf_;
+	c.len = m->len;
+	c.pos = 0;
+	if (!next_line(&c, &line, &llen) || llen != strlen(SPOOL_MAGIC) || memcmp(line, SPOOL_MAGIC, llen) != 0) {
+		return corrupt(err, path, "not a version 1 spool file");
+	}
+	if (!num_field(&c, "created", &m->created)) {
+		return corrupt(err, path, "bad or missing \"created\"");
+	}
+	if (!next_line(&c, &line, &llen) || (v = field(line, llen, "from", &vlen)) == NULL ||
+	    (vlen > 0 && !addr_ok(v, vlen))) {
+		return corrupt(err, path, "bad or missing \"from\"");
+	}
+	m->from = malloc(vlen + 1);
+	if (m->from == NULL) {
+		return nomem(err);
+	}
+	memcpy(m->from, v, vlen);
+	m->from[vlen] = '\0';
+	if ((why = rcpt_lines(&c, &m->rcpts, &rc)) != NULL) {
+		return rc == SMTP_E_NOMEM ? nomem(err) : corrupt(err, path, why);
+	}
+	if (!flag_field(&c, "unknown", &m->outcome_unknown)) {
+		return corrupt(err, path, "bad or missing \"unknown\"");
+	}
+	if (!num_field(&c, "size", &size)) {
+		return corrupt(err, path, "bad or missing \"size\"");
+	}
+	if (!next_line(&c, &line, &llen) || llen != 0) {
+		return corrupt(err, path, "no empty line after the header");
+	}
+	/* The size catches a file cut short (or grown) after it was written. */
+	if (size != (uint64_t)(m->len - c.pos)) {
+		return corrupt(err, path, "the message is not as long as its \"size\"");
+	}
+	m->data = m->buf_ + c.pos;
+	m->len = m->len - c.pos;
+	m->next_attempt = m->created;
+	return SMTP_OK;
+}
+
+/* Loads <id>.retry when there is one; it overrides the .msg's recipients. */
+static smtp_rc_t load_retry(smtp_spool_msg_t *m, smtp_error_t *err)
+{
+	char path[SMTP_SPOOL_PATH_MAX];
+	smtp_addr_list_t l;
+	smtp_file_t f;
+	uint64_t attempts;
+	const char *line, *v, *why;
+	size_t llen, vlen, i;
+	char *buf;
+	cursor_t c;
+	smtp_rc_t rc;
+	int e;
+
+	if ((rc = make_path(path, m->dir_, "queue", m->id, ".retry", err)) != SMTP_OK) {
+		return rc;
+	}
+	if ((e = smtp_file_open_read(path, &f)) != 0) {
+		return smtp_os_err_is_missing(e) ? SMTP_OK : os_fail(err, e, "open", path);
+	}
+	rc = read_all(f, path, &buf, &c.len, err);
+	smtp_file_close(f);
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	c.p = buf;
+	c.pos = 0;
+	smtp_addr_list_init(&l);
+	if (!num_field(&c, "attempts", &attempts) || attempts > UINT_MAX) {
+		rc = corrupt(err, path, "bad or missing \"attempts\"");
+	} else if (!num_field(&c, "next", &m->next_attempt)) {
+		rc = corrupt(err, path, "bad or missing \"next\"");
+	} else if (!flag_field(&c, "unknown", &m->outcome_unknown)) {
+		rc = corrupt(err, path, "bad or missing \"unknown\"");
+	} else if (!next_line(&c, &line, &llen) || (v = field(line, llen, "error", &vlen)) == NULL ||
+	           vlen >= SMTP_SPOOL_REASON_MAX) {
+		rc = corrupt(err, path, "bad or missing \"error\"");
+	} else {
+		for (i = 0; i < vlen; i++) {
+			if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e) {
+				break;
+			}
+		}
+		if (i < vlen) {
+			rc = corrupt(err, path, "bad or missing \"error\"");
+		} else if ((why = rcpt_lines(&c, &l, &rc)) != NULL) {
+			rc = rc == SMTP_E_NOMEM ? nomem(err) : corrupt(err, path, why);
+		} else if (c.pos != c.len) {
+			rc = corrupt(err, path, "unexpected text after the recipients");
+		} else {
+			memcpy(m->last_error, v, vlen);
+			m->last_error[vlen] = '\0';
+			m->attempts = (unsigned)attempts;
+			smtp_addr_list_destroy(&m->rcpts);
+			m->rcpts = l;
+			smtp_addr_list_init(&l);
+		}
+	}
+	smtp_addr_list_destroy(&l);
+	free(buf);
+	return rc;
+}
+
+static void msg_reset(smtp_spool_msg_t *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->file_ = SMTP_FILE_NONE;
+	smtp_addr_list_init(&m->rcpts);
+}
+
+smtp_rc_t smtp_spool_claim(const char *dir, const char *id, smtp_spool_msg_t *msg, smtp_error_t *err)
+{
+	char path[SMTP_SPOOL_PATH_MAX];
+	size_t dlen;
+	smtp_rc_t rc;
+	bool same;
+	int e;
+
+	msg_reset(msg);
+	if (id == NULL || !id_ok(id)) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_NONE, 0, "spool: not a spool message id");
+	}
+	if ((rc = make_path(path, dir, "queue", id, ".msg", err)) != SMTP_OK) {
+		return rc;
+	}
+	memcpy(msg->id, id, strlen(id) + 1);
+	dlen = strlen(dir);
+	msg->dir_ = malloc(dlen + 1);
+	if (msg->dir_ == NULL) {
+		return nomem(err);
+	}
+	memcpy(msg->dir_, dir, dlen + 1);
+
+	if ((e = smtp_file_open_read(path, &msg->file_)) != 0) {
+		msg->file_ = SMTP_FILE_NONE;
+		if (smtp_os_err_is_missing(e)) {
+			return smtp_error_set(err, SMTP_E_STATE, SMTP_STAGE_NONE, 0, "spool: message %s is gone", id);
+		}
+		return os_fail(err, e, "open", path);
+	}
+	if ((e = smtp_file_trylock(msg->file_)) != 0) {
+		if (smtp_os_err_is_busy(e)) {
+			return smtp_error_set(err, SMTP_E_STATE, SMTP_STAGE_NONE, 0,
+			                      "spool: message %s is being sent by another process", id);
+		}
+		return os_fail(err, e, "lock", path);
+	}
+	/* Between our listing and our lock another flusher may have finished the
+	 * message: then the file we hold is no longer in queue/. */
+	if ((e = smtp_file_is_at(msg->file_, path, &same)) != 0) {
+		return os_fail(err, e, "check", path);
+	}
+	if (!same) {
+		return smtp_error_set(err, SMTP_E_STATE, SMTP_STAGE_NONE, 0, "spool: message %s is gone", id);
+	}
+	msg->state_ = MSG_LOCKED;
+	if ((rc = read_all(msg->file_, path, &msg->buf_, &msg->len, err)) != SMTP_OK) {
+		return rc;
+	}
+	rc = parse_msg(msg, path, err);
+	if (rc == SMTP_OK) {
+		rc = load_retry(msg, err);
+	}
+	if (rc != SMTP_OK) {
+		/* Keep the lock so the caller can move the file to failed/, but
+		 * show no half-loaded envelope. */
+		free(msg->from);
+		msg->from = NULL;
+		smtp_addr_list_destroy(&msg->rcpts);
+		msg->data = NULL;
+		msg->len = 0;
+		msg->created = msg->next_attempt = 0;
+		msg->attempts = 0;
+		msg->outcome_unknown = false;
+		msg->last_error[0] = '\0';
+		return rc;
+	}
+	msg->state_ = MSG_CLAIMED;
+	return SMTP_OK;
+}
+
+/* ---- done, defer, fail, release ---- */
+
+static smtp_rc_t need_state(const smtp_spool_msg_t *m, bool raw_ok, smtp_error_t *err)
+{
+	if (m == NULL || !(m->state_ == MSG_CLAIMED || (raw_ok && m->state_ == MSG_LOCKED))) {
+		return smtp_error_set(err, SMTP_E_STATE, SMTP_STAGE_NONE, 0, "spool: the message is not claimed");
+	}
+	return SMTP_OK;
+}
+
+smtp_rc_t smtp_spool_done(smtp_spool_msg_t *msg, smtp_error_t *err)
+{
+	char path[SMTP_SPOOL_PATH_MAX], qdir[SMTP_SPOOL_PATH_MAX];
+	smtp_rc_t rc;
+	int e;
+
+	if ((rc = need_state(msg, false, err)) != SMTP_OK) {
+		return rc;
+	}
+	if ((rc = make_path(qdir, msg->dir_, "queue", NULL, NULL, err)) != SMTP_OK ||
+	    (rc = make_path(path, msg->dir_, "queue", msg->id, ".msg", err)) != SMTP_OK) {
+		return rc;
+	}
+	/* The .msg goes first: it is the commit point. Removing the .retry first
+	 * would let a crash in between resurrect the original recipient list, and
+	 * send again to those an earlier try already reached. */
+	if ((e = smtp_path_unlink(path)) != 0) {
+		return os_fail(err, e, "remove", path);
+	}
+	msg->state_ = MSG_FINISHED;
+	if ((rc = make_path(path, msg->dir_, "queue", msg->id, ".retry", err)) != SMTP_OK) {
+		return rc;
+	}
+	if ((e = smtp_path_unlink(path)) != 0 && !smtp_os_err_is_missing(e)) {
+		return os_fail(err, e, "remove", path);
+	}
+	if ((e = smtp_dir_sync(qdir)) != 0) {
+		return os_fail(err, e, "sync", qdir);
+	}
+	return SMTP_OK;
+}
+
+static bool valid_rcpts(const char *const *rcpts, size_t nrcpts)
+{
+	size_t i;
+	if (nrcpts == 0 || rcpts == NULL) {
+		return false;
+	}
+	for (i = 0; i < nrcpts; i++) {
+		if (rcpts[i] == NULL || !addr_ok(rcpts[i], strlen(rcpts[i]))) {
+			return false;
+		}
+	}
+	return true;
+}
+
+smtp_rc_t smtp_spool_defer(smtp_spool_msg_t *msg, const char *const *rcpts, size_t nrcpts,
+                           uint64_t next_attempt, bool outcome_unknown, const char *reason,
+                           smtp_error_t *err)
+{
+	char tmp[SMTP_SPOOL_PATH_MAX], dst[SMTP_SPOOL_PATH_MAX], qdir[SMTP_SPOOL_PATH_MAX];
+	char text[SMTP_SPOOL_REASON_MAX];
+	smtp_addr_list_t l;
+	smtp_piece_t block;
+	unsigned attempts;
+	size_t tlen, i;
+	smtp_buf_t b;
+	smtp_rc_t rc;
+	int e;
+
+	if ((rc = need_state(msg, false, err)) != SMTP_OK) {
+		return rc;
+	}
+	if (!valid_rcpts(rcpts, nrcpts)) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "spool: the remaining recipients are missing or not valid addresses");
+	}
+	tlen = reason != NULL ? smtp_text_sanitize(text, sizeof(text), reason, strlen(reason)) : 0;
+	text[tlen] = '\0';
+	attempts = msg->attempts < UINT_MAX ? msg->attempts + 1 : UINT_MAX;
+	outcome_unknown = outcome_unknown || msg->outcome_unknown;
+
+	smtp_addr_list_init(&l);
+	smtp_buf_init(&b, SMTP_SPOOL_FILE_MAX);
+	rc = put_num(&b, "attempts", attempts);
+	if (rc == SMTP_OK) {
+		rc = put_num(&b, "next", next_attempt);
+	}
+	if (rc == SMTP_OK) {
+		rc = put_field(&b, "unknown", outcome_unknown ? "1" : "0", 1);
+	}
+	if (rc == SMTP_OK) {
+		rc = put_field(&b, "error", text, tlen);
+	}
+	for (i = 0; rc == SMTP_OK && i < nrcpts; i++) {
+		rc = put_field(&b, "rcpt", rcpts[i], strlen(rcpts[i]));
+		if (rc == SMTP_OK) {
+			rc = smtp_addr_list_add(&l, rcpts[i], strlen(rcpts[i]), NULL);
+		}
+	}
+	if (rc != SMTP_OK) {
+		rc = buf_fail(rc, err);
+	}
+	if (rc == SMTP_OK && (rc = make_path(tmp, msg->dir_, "tmp", msg->id, ".retry", err)) == SMTP_OK &&
+	    (rc = make_path(dst, msg->dir_, "queue", msg->id, ".retry", err)) == SMTP_OK &&
+	    (rc = make_path(qdir, msg->dir_, "queue", NULL, NULL, err)) == SMTP_OK) {
+		/* Only the lock holder writes tmp/<id>.retry, so a leftover from a
+		 * crash is simply overwritten. */
+		block.data = b.data;
+		block.len = b.len;
+		rc = write_durably(tmp, false, dst, &block, 1, err);
+		if (rc == SMTP_OK && (e = smtp_dir_sync(qdir)) != 0) {
+			rc = os_fail(err, e, "sync", qdir);
+		}
+	}
+	smtp_buf_destroy(&b);
+	if (rc != SMTP_OK) {
+		smtp_addr_list_destroy(&l);
+		return rc;
+	}
+	msg->attempts = attempts;
+	msg->next_attempt = next_attempt;
+	msg->outcome_unknown = outcome_unknown;
+	memcpy(msg->last_error, text, tlen + 1);
+	smtp_addr_list_destroy(&msg->rcpts);
+	msg->rcpts = l;
+	return SMTP_OK;
+}
+
+smtp_rc_t smtp_spool_fail(smtp_spool_msg_t *msg, const char *reason, smtp_error_t *err)
+{
+	char tmp[SMTP_SPOOL_PATH_MAX], dst[SMTP_SPOOL_PATH_MAX], src[SMTP_SPOOL_PATH_MAX];
+	char qdir[SMTP_SPOOL_PATH_MAX], fdir[SMTP_SPOOL_PATH_MAX];
+	char text[SMTP_SPOOL_REASON_MAX];
+	smtp_piece_t block;
+	time_t now = time(NULL);
+	size_t tlen, i;
+	smtp_buf_t b;
+	smtp_rc_t rc;
+	int e;
+
+	if ((rc = need_state(msg, true, err)) != SMTP_OK) {
+		return rc;
+	}
+	tlen = reason != NULL ? smtp_text_sanitize(text, sizeof(text), reason, strlen(reason)) : 0;
+	text[tlen] = '\0';
+	smtp_buf_init(&b, SMTP_SPOOL_FILE_MAX);
+	rc = put_num(&b, "failed", now > 0 ? (uint64_t)now : 0);
+	if (rc == SMTP_OK) {
+		rc = put_num(&b, "attempts", msg->attempts);
+	}
+	if (rc == SMTP_OK) {
+		rc = put_field(&b, "reason", text, tlen);
+	}
+	for (i = 0; rc == SMTP_OK && i < msg->rcpts.count; i++) {
+		rc = put_field(&b, "rcpt", msg->rcpts.items[i], strlen(msg->rcpts.items[i]));
+	}
+	if (rc != SMTP_OK) {
+		smtp_buf_destroy(&b);
+		return buf_fail(rc, err);
+	}
+	if ((rc = make_path(qdir, msg->dir_, "queue", NULL, NULL, err)) != SMTP_OK ||
+	    (rc = make_path(fdir, msg->dir_, "failed", NULL, NULL, err)) != SMTP_OK ||
+	    (rc = make_path(tmp, msg->dir_, "tmp", msg->id, ".reason", err)) != SMTP_OK ||
+	    (rc = make_path(dst, msg->dir_, "failed", msg->id, ".reason", err)) != SMTP_OK) {
+		smtp_buf_destroy(&b);
+		return rc;
+	}
+	/* The reason first, so a failed message never lacks one; a crash before
+	 * the move below leaves the message queued, to be failed again. */
+	block.data = b.data;
+	block.len = b.len;
+	rc = write_durably(tmp, false, dst, &block, 1, err);
+	smtp_buf_destroy(&b);
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	if ((rc = make_path(src, msg->dir_, "queue", msg->id, ".msg", err)) != SMTP_OK ||
+	    (rc = make_path(dst, msg->dir_, "failed", msg->id, ".msg", err)) != SMTP_OK) {
+		return rc;
+	}
+	if ((e = smtp_path_rename(src, dst)) != 0) {
+		return os_fail(err, e, "move to failed/", src);
+	}
+	msg->state_ = MSG_FINISHED;
+	if ((rc = make_path(src, msg->dir_, "queue", msg->id, ".retry", err)) != SMTP_OK) {
+		return rc;
+	}
+	if ((e = smtp_path_unlink(src)) != 0 && !smtp_os_err_is_missing(e)) {
+		return os_fail(err, e, "remove", src);
+	}
+	if ((e = smtp_dir_sync(fdir)) != 0) {
+		return os_fail(err, e, "sync", fdir);
+	}
+	if ((e = smtp_dir_sync(qdir)) != 0) {
+		return os_fail(err, e, "sync", qdir);
+	}
+	return SMTP_OK;
+}
+
+void smtp_spool_release(smtp_spool_msg_t *msg)
+{
+	if (msg == NULL) {
+		return;
+	}
+	smtp_file_close(msg->file_);
+	free(msg->dir_);
+	free(msg->buf_);
+	free(msg->from);
+	smtp_addr_list_destroy(&msg->rcpts);
+	msg_reset(msg);
+}
+
+uint64_t smtp_spool_backoff(unsigned attempts)
+{
+	uint64_t d = SMTP_SPOOL_BACKOFF_FIRST;
+	unsigned i;
+
+	if (attempts == 0) {
+		return 0;
+	}
+	for (i = 1; i < attempts && d < SMTP_SPOOL_BACKOFF_MAX; i++) {
+		d *= 2u;
+	}
+	return d < SMTP_SPOOL_BACKOFF_MAX ? d : SMTP_SPOOL_BACKOFF_MAX;
+}
