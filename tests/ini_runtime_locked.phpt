@@ -1,5 +1,7 @@
 --TEST--
 INI: the settings that decide where the php.ini credentials go cannot be changed with ini_set()
+--EXTENSIONS--
+smtpmail
 --INI--
 smtpmail.host=relay.example
 smtpmail.password=ini-Secret

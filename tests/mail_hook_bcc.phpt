@@ -1,5 +1,7 @@
 --TEST--
 mail() hook: To, Cc and Bcc recipients each get one copy, and no copy shows the Bcc header
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

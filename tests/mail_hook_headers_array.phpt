@@ -1,5 +1,7 @@
 --TEST--
 mail() hook: additional headers as an array, including a field given several times
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

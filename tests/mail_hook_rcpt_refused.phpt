@@ -1,5 +1,7 @@
 --TEST--
 mail() hook: a refused recipient makes mail() return false with a warning naming the stage and the reply
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

@@ -1,5 +1,7 @@
 --TEST--
 mail() hook: "-f address" in the fifth argument sets the envelope sender; other options give a notice
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

@@ -1,5 +1,7 @@
 --TEST--
 mail() hook: with smtpmail.host empty, mail() is PHP's own and runs sendmail_path
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 if (!is_executable('/bin/sh')) die('skip needs /bin/sh');

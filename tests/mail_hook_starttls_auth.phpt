@@ -1,5 +1,7 @@
 --TEST--
 mail() hook: with smtpmail.host set, mail() submits over STARTTLS + AUTH and returns true
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

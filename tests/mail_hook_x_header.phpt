@@ -1,5 +1,7 @@
 --TEST--
 mail() hook: mail.add_x_header=1 adds X-PHP-Originating-Script as PHP's mail() does
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

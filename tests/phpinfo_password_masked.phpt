@@ -1,5 +1,7 @@
 --TEST--
 phpinfo(): shows the smtpmail settings with the password and token masked
+--EXTENSIONS--
+smtpmail
 --INI--
 smtpmail.host=relay.example:587
 smtpmail.username=phpinfo-user@smtpmail.test

@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): CRAM-MD5 is chosen when the relay offers it, and Dovecot accepts it
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): a wrong password gives AuthException 535 naming the user, never the password
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

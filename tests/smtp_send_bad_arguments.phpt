@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): bad options, types, recipients and senders are refused before any connection
+--EXTENSIONS--
+smtpmail
 --INI--
 smtpmail.host=127.0.0.1:1
 --FILE--

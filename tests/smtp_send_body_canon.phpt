@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): the body arrives byte for byte (line ends, dot-stuffing, end-of-data look-alikes)
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): a closed port gives a transient ConnectException naming host and port
+--EXTENSIONS--
+smtpmail
 --INI--
 smtpmail.from=connect-refused@smtpmail.test
 --FILE--

@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): Date, Message-ID and From (from smtpmail.from) are added when missing, kept when given
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

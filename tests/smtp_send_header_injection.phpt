@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): line breaks in $to, $subject or header names cannot add fields or SMTP commands
+--EXTENSIONS--
+smtpmail
 --INI--
 smtpmail.host=127.0.0.1:1
 smtpmail.from=injection@smtpmail.test

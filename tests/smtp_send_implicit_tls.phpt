@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): tls=implicit speaks TLS from the first byte (port 2465) and authenticates
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

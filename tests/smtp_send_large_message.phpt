@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): a 5 MB message of 998-octet lines arrives intact
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

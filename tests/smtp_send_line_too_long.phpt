@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): a line over 998 octets is refused before connecting, naming the line and its length
+--EXTENSIONS--
+smtpmail
 --INI--
 smtpmail.host=127.0.0.1:1
 smtpmail.from=long-line@smtpmail.test

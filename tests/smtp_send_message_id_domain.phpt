@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): a generated Message-ID names the From field's domain, not this host's name
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): options that redirect the connection do not take the php.ini credentials along
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

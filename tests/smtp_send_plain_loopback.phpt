@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): tls=auto on a loopback relay means no TLS; without credentials there is no AUTH
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): every recipient refused permanently: permanent RecipientException with code 550
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): some recipients refused: the others get the message once, the result maps the refused to their replies
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): a recipient refused temporarily (450): transient RecipientException
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

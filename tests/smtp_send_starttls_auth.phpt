@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): STARTTLS and AUTH from php.ini; the result names Postfix's queue id
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

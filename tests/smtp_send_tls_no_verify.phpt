@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): verify_peer=false accepts the untrusted certificate (the call brings its own credentials)
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

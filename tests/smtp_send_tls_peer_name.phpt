@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): a certificate for another name fails with TlsException (peer_name from the context)
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';

@@ -1,5 +1,7 @@
 --TEST--
 smtp_send(): a certificate from an untrusted issuer fails with TlsException before AUTH
+--EXTENSIONS--
+smtpmail
 --SKIPIF--
 <?php
 require __DIR__ . '/relay/submission.php';
