@@ -77,6 +77,9 @@ ZEND_BEGIN_MODULE_GLOBALS(smtpmail)
 	bool verify_peer;
 	char *cafile;
 	char *log;
+	char *spool_dir;
+	bool deferred;
+	zend_long spool_max_age;
 	bool persistent;
 	zend_long persistent_idle;
 	zend_long persistent_max_messages;

@@ -27,6 +27,7 @@
 #include "smtp_core/smtp_canon.h"
 #include "smtp_core/smtp_compat.h"
 #include "smtp_core/smtp_message.h"
+#include "smtp_core/smtp_spool.h"
 #include "smtpmail_arginfo.h"
 
 #include "php_network.h" /* inet_pton, on Windows too */
@@ -74,6 +75,9 @@ PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY("smtpmail.from", "", PHP_INI_ALL, OnUpdateString, from, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.helo", "", PHP_INI_ALL, OnUpdateString, helo, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.log", "", PHP_INI_SYSTEM, OnUpdateString, log, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.spool_dir", "", PHP_INI_SYSTEM, OnUpdateString, spool_dir, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_BOOLEAN("smtpmail.deferred", "0", PHP_INI_SYSTEM, OnUpdateBool, deferred, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.spool_max_age", "432000", PHP_INI_SYSTEM, OnUpdateLong, spool_max_age, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_BOOLEAN("smtpmail.persistent", "0", PHP_INI_SYSTEM, OnUpdateBool, persistent, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.persistent_idle", "30", PHP_INI_SYSTEM, OnUpdateLong, persistent_idle, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.persistent_max_messages", "100", PHP_INI_SYSTEM, OnUpdateLong, persistent_max_messages, zend_smtpmail_globals, smtpmail_globals)
@@ -738,6 +742,8 @@ static void result_to_array(const smtpmail_job_t *job, zval *return_value)
 	add_assoc_zval(return_value, "accepted", &accepted);
 	add_assoc_zval(return_value, "rejected", &rejected);
 	add_assoc_string(return_value, "reply", res->reply);
+	add_assoc_bool(return_value, "spooled", false);
+	add_assoc_null(return_value, "spool_id");
 }
 
 /* RFC 6409 submission to a list of relays: a failure before any relay may
@@ -764,27 +770,119 @@ static void format_peer(char *out, size_t cap, const smtpmail_settings_t *s)
 	snprintf(out, cap, strchr(s->host, ':') != NULL ? "[%s]:" ZEND_LONG_FMT : "%s:" ZEND_LONG_FMT, s->host, s->port);
 }
 
+/* What one attempt over the relay list came to. */
+typedef struct {
+	smtp_rc_t rc;
+	smtp_error_t err;
+	smtpmail_settings_t relay;          /* the last relay tried */
+	char peer[SMTPMAIL_HOST_MAX + 16];
+	char earlier[SMTP_ERROR_MESSAGE_MAX];
+	bool unknown_outcome;               /* RFC 1047: the final dot went out, no reply came back */
+} smtpmail_attempt_t;
+
+/* Tries the relays in order (failover) with the job's envelope and message. */
+static void attempt_relays(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in,
+                           smtpmail_attempt_t *a)
+{
+	size_t i;
+
+	a->relay = *s;
+	a->earlier[0] = '\0';
+	a->rc = SMTP_E_INTERNAL;
+	for (i = 0; i < s->nrelays; i++) {
+		use_relay(&a->relay, i);
+		format_peer(a->peer, sizeof(a->peer), &a->relay);
+		smtp_send_result_destroy(&job->result);
+		smtp_send_result_init(&job->result);
+		smtp_error_clear(&a->err);
+		a->rc = deliver(job, &a->relay, in, &a->err);
+		if (a->rc == SMTP_OK || i + 1 == s->nrelays || !try_next_relay(&a->err, &job->result)) {
+			break;
+		}
+		/* Remembered for the final message: what the earlier relays said. */
+		{
+			size_t used = strlen(a->earlier);
+			snprintf(a->earlier + used, sizeof(a->earlier) - used, "%s%s [%s] %s", used > 0 ? "; " : "", a->peer,
+			         smtp_stage_name(a->err.stage), a->err.message);
+		}
+	}
+	a->unknown_outcome = a->rc != SMTP_OK && job->result.data_sent
+	                     && (a->err.rc == SMTP_E_CLOSED || a->err.rc == SMTP_E_TIMEOUT || a->err.rc == SMTP_E_IO);
+}
+
+static void log_outcome(const smtpmail_job_t *job, const smtpmail_input_t *in, const char *peer, const char *outcome,
+                        const char *spool_id, const smtp_error_t *err, uint64_t started)
+{
+	php_smtpmail_log_entry_t entry;
+
+	memset(&entry, 0, sizeof(entry));
+	entry.peer = peer;
+	entry.from = job->envelope_from != NULL ? job->envelope_from : "";
+	entry.rcpts = job->composed.rcpts.count;
+	entry.size = job->composed.head.len + in->message_len;
+	entry.outcome = outcome;
+	entry.queue_id = job->result.queue_id;
+	entry.spool_id = spool_id;
+	entry.duration_ms = smtp_clock_ms() - started;
+	entry.tls = job->tls_version;
+	entry.error = err;
+	php_smtpmail_log_send(&entry);
+}
+
+/* Writes the job's message into the spool for smtp_spool_flush() to send later. */
+static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_input_t *in, bool unknown_outcome,
+                           char id[SMTP_SPOOL_ID_MAX], smtp_error_t *err)
+{
+	smtp_piece_t pieces[2];
+	smtp_rc_t rc = smtp_spool_prepare(SMTPMAIL_G(spool_dir), err);
+
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	pieces[0].data = job->composed.head.data;
+	pieces[0].len = job->composed.head.len;
+	pieces[1].data = in->message;
+	pieces[1].len = in->message_len;
+	return smtp_spool_write(SMTPMAIL_G(spool_dir), job->envelope_from,
+	                        (const char *const *)job->composed.rcpts.items, job->composed.rcpts.count, pieces, 2,
+	                        (uint64_t)time(NULL), unknown_outcome, id, err);
+}
+
+static void spooled_result(zval *return_value, const char *id, const char *why)
+{
+	zval empty;
+
+	array_init(return_value);
+	add_assoc_null(return_value, "queue_id");
+	array_init(&empty);
+	add_assoc_zval(return_value, "accepted", &empty);
+	array_init(&empty);
+	add_assoc_zval(return_value, "rejected", &empty);
+	add_assoc_string(return_value, "reply", why);
+	add_assoc_bool(return_value, "spooled", true);
+	add_assoc_string(return_value, "spool_id", id);
+}
+
 /* The whole send for both entry points. Returns true when a relay accepted the
- * message; otherwise it has thrown (smtp_send) or warned (mail). */
+ * message or it was spooled; otherwise it has thrown (smtp_send) or warned (mail).
+ * With smtpmail.spool_dir set, a message no relay could take for a transient
+ * reason (or whose final reply was lost) is kept in the spool instead of lost;
+ * with smtpmail.deferred, every message goes to the spool without trying. */
 static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *in, bool as_exception,
                          zval *return_value)
 {
 	smtpmail_job_t *job = job_new();
-	smtpmail_settings_t cur = *s;
-	smtp_error_t err;
-	smtp_rc_t rc;
-	char peer[SMTPMAIL_HOST_MAX + 16];
-	char earlier[SMTP_ERROR_MESSAGE_MAX];
-	bool unknown_outcome;
+	smtpmail_attempt_t a;
 	uint64_t started = smtp_clock_ms();
-	size_t i;
+	bool spool = SMTPMAIL_G(spool_dir) != NULL && SMTPMAIL_G(spool_dir)[0] != '\0';
+	bool deferred = spool && SMTPMAIL_G(deferred);
+	char spool_id[SMTP_SPOOL_ID_MAX];
 
-	earlier[0] = '\0';
-	smtp_error_clear(&err);
-	rc = prepare(job, s, in, &err);
-	if (rc != SMTP_OK) {
+	memset(&a, 0, sizeof(a));
+	a.rc = prepare(job, s, in, &a.err);
+	if (a.rc != SMTP_OK) {
 		char text[SMTP_ERROR_MESSAGE_MAX];
-		snprintf(text, sizeof(text), "%s", err.message);
+		snprintf(text, sizeof(text), "%s", a.err.message);
 		job_done(job);
 		if (as_exception) {
 			zend_value_error("%s", text);
@@ -793,47 +891,44 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 		}
 		return false;
 	}
-	for (i = 0; i < s->nrelays; i++) {
-		use_relay(&cur, i);
-		format_peer(peer, sizeof(peer), &cur);
-		smtp_send_result_destroy(&job->result);
-		smtp_send_result_init(&job->result);
-		smtp_error_clear(&err);
-		rc = deliver(job, &cur, in, &err);
-		if (rc == SMTP_OK || i + 1 == s->nrelays || !try_next_relay(&err, &job->result)) {
-			break;
+	if (deferred) {
+		/* Nothing is sent during the request: the flusher does it. */
+		a.relay = *s;
+		format_peer(a.peer, sizeof(a.peer), &a.relay);
+	} else {
+		attempt_relays(job, s, in, &a);
+	}
+	if (deferred || (a.rc != SMTP_OK && spool && (smtp_error_is_transient(&a.err) || a.unknown_outcome))) {
+		smtp_error_t serr;
+		const char *why = deferred ? "" : a.err.message;
+		if (spool_job(job, in, a.unknown_outcome, spool_id, &serr) == SMTP_OK) {
+			log_outcome(job, in, a.peer, "spooled", spool_id, deferred ? NULL : &a.err, started);
+			if (return_value != NULL) {
+				spooled_result(return_value, spool_id, why);
+			}
+			job_done(job);
+			return true;
 		}
-		/* Remembered for the final message: what the earlier relays said. */
+		/* The spool failed too: report both, the message is not kept. */
 		{
-			size_t used = strlen(earlier);
-			snprintf(earlier + used, sizeof(earlier) - used, "%s%s [%s] %s", used > 0 ? "; " : "", peer,
-			         smtp_stage_name(err.stage), err.message);
+			size_t used = strlen(a.err.message);
+			snprintf(a.err.message + used, sizeof(a.err.message) - used, "%snot spooled either: %s",
+			         used > 0 ? "; " : "", serr.message);
+			if (deferred) {
+				a.rc = serr.rc;
+				a.err.rc = serr.rc;
+				a.err.stage = SMTP_STAGE_NONE;
+			}
 		}
 	}
-	{
-		php_smtpmail_log_entry_t entry;
-		memset(&entry, 0, sizeof(entry));
-		entry.peer = peer;
-		entry.from = job->envelope_from != NULL ? job->envelope_from : "";
-		entry.rcpts = job->composed.rcpts.count;
-		entry.size = job->composed.head.len + in->message_len;
-		entry.outcome = rc == SMTP_OK ? "sent" : "failed";
-		entry.queue_id = job->result.queue_id;
-		entry.duration_ms = smtp_clock_ms() - started;
-		entry.tls = job->tls_version;
-		entry.error = rc == SMTP_OK ? NULL : &err;
-		php_smtpmail_log_send(&entry);
-	}
-	/* RFC 1047: the final dot went out and no reply came back. */
-	unknown_outcome = rc != SMTP_OK && job->result.data_sent
-	                  && (err.rc == SMTP_E_CLOSED || err.rc == SMTP_E_TIMEOUT || err.rc == SMTP_E_IO);
-	if (rc == SMTP_OK && return_value != NULL) {
+	log_outcome(job, in, a.peer, a.rc == SMTP_OK ? "sent" : "failed", NULL, a.rc == SMTP_OK ? NULL : &a.err, started);
+	if (a.rc == SMTP_OK && return_value != NULL) {
 		result_to_array(job, return_value);
 	}
 	/* STYLE 13: free everything before reporting; a user error handler may throw or exit. */
 	job_done(job);
-	if (rc != SMTP_OK) {
-		report_failure(&err, &cur, peer, earlier, unknown_outcome, as_exception);
+	if (a.rc != SMTP_OK) {
+		report_failure(&a.err, &a.relay, a.peer, a.earlier, a.unknown_outcome, as_exception);
 		return false;
 	}
 	return true;
@@ -913,6 +1008,191 @@ PHP_FUNCTION(smtp_send)
 	if (built_headers != NULL) {
 		zend_string_release(built_headers);
 	}
+}
+
+/* The failures that say the message itself will never go: a permanent refusal
+ * of the sender, the recipients or the content, or a message no relay can take. */
+static bool message_failed_for_good(const smtpmail_attempt_t *a)
+{
+	if (a->unknown_outcome) {
+		return false;
+	}
+	if (a->err.rc == SMTP_E_ARG || a->err.rc == SMTP_E_LIMIT) {
+		return true;
+	}
+	return a->err.rc == SMTP_E_REPLY && a->err.code >= 500
+	       && (a->err.stage == SMTP_STAGE_MAIL || a->err.stage == SMTP_STAGE_RCPT || a->err.stage == SMTP_STAGE_DATA);
+}
+
+typedef struct {
+	zend_long sent, deferred, failed;
+} smtpmail_flush_counts_t;
+
+/* Sends one claimed spool message and settles it: done, deferred or failed.
+ * Returns false when the relays are unreachable, so the flush stops early. */
+static bool flush_one(const smtpmail_settings_t *s, smtp_spool_msg_t *msg, smtpmail_flush_counts_t *counts)
+{
+	smtpmail_job_t *job = job_new();
+	smtpmail_input_t in;
+	smtpmail_attempt_t a;
+	smtp_error_t serr;
+	uint64_t started = smtp_clock_ms();
+	uint64_t now = (uint64_t)time(NULL);
+	bool relays_reachable = true;
+	size_t i;
+
+	memset(&in, 0, sizeof(in));
+	memset(&a, 0, sizeof(a));
+	in.message = msg->data;
+	in.message_len = msg->len;
+	job->envelope_from = strdup(msg->from);
+	for (i = 0; i < msg->rcpts.count; i++) {
+		smtp_addr_list_add(&job->composed.rcpts, msg->rcpts.items[i], strlen(msg->rcpts.items[i]), NULL);
+	}
+	attempt_relays(job, s, &in, &a);
+
+	if (a.rc == SMTP_OK) {
+		/* Recipients refused for now stay in the spool; refused for good are logged and dropped. */
+		const char **again = emalloc(sizeof(char *) * (job->result.nrcpts + 1));
+		size_t n = 0;
+		for (i = 0; i < job->result.nrcpts; i++) {
+			if (job->result.rcpt[i].code / 100 == 4) {
+				again[n++] = job->composed.rcpts.items[i];
+			}
+		}
+		log_outcome(job, &in, a.peer, "sent", msg->id, NULL, started);
+		if (n > 0) {
+			smtp_spool_defer(msg, again, n, now + smtp_spool_backoff(msg->attempts + 1), false,
+			                 "some recipients were refused for now", &serr);
+			counts->deferred++;
+		} else {
+			smtp_spool_done(msg, &serr);
+			counts->sent++;
+		}
+		efree(again);
+	} else if (message_failed_for_good(&a)) {
+		char reason[SMTP_ERROR_MESSAGE_MAX + 64];
+		snprintf(reason, sizeof(reason), "[%s] %s: %s", smtp_stage_name(a.err.stage), a.peer, a.err.message);
+		log_outcome(job, &in, a.peer, "failed", msg->id, &a.err, started);
+		smtp_spool_fail(msg, reason, &serr);
+		counts->failed++;
+	} else {
+		char reason[SMTP_ERROR_MESSAGE_MAX + 64];
+		snprintf(reason, sizeof(reason), "[%s] %s: %s", smtp_stage_name(a.err.stage), a.peer, a.err.message);
+		log_outcome(job, &in, a.peer, "deferred", msg->id, &a.err, started);
+		if (SMTPMAIL_G(spool_max_age) > 0 && now > msg->created + (uint64_t)SMTPMAIL_G(spool_max_age)) {
+			char old[sizeof(reason) + 64];
+			snprintf(old, sizeof(old), "too old to retry (smtpmail.spool_max_age); last error: %s", reason);
+			smtp_spool_fail(msg, old, &serr);
+			counts->failed++;
+		} else {
+			smtp_spool_defer(msg, (const char *const *)msg->rcpts.items, msg->rcpts.count,
+			                 now + smtp_spool_backoff(msg->attempts + 1), a.unknown_outcome, reason, &serr);
+			counts->deferred++;
+		}
+		relays_reachable = !(a.err.stage == SMTP_STAGE_CONNECT || a.err.stage == SMTP_STAGE_GREETING
+		                     || a.err.stage == SMTP_STAGE_TLS || a.err.stage == SMTP_STAGE_EHLO
+		                     || a.err.stage == SMTP_STAGE_AUTH);
+	}
+	job_done(job);
+	return relays_reachable;
+}
+
+PHP_FUNCTION(smtp_spool_flush)
+{
+	HashTable *options = NULL;
+	HashTable connection;
+	smtpmail_settings_t settings;
+	smtpmail_flush_counts_t counts = {0, 0, 0};
+	const char *dir = SMTPMAIL_G(spool_dir);
+	bool force = false;
+	zend_long limit = 0;
+	zend_string *key;
+	zval *val;
+	char **ids = NULL;
+	size_t nids = 0, i, tried = 0;
+	smtp_error_t err;
+	bool ok;
+
+	ZEND_PARSE_PARAMETERS_START(0, 1)
+		Z_PARAM_OPTIONAL
+		Z_PARAM_ARRAY_HT(options)
+	ZEND_PARSE_PARAMETERS_END();
+
+	if (dir == NULL || dir[0] == '\0') {
+		zend_value_error("smtpmail.spool_dir is not set: there is no spool to flush");
+		RETURN_THROWS();
+	}
+	/* "force" and "limit" are the flush's own; the rest are smtp_send() options. */
+	zend_hash_init(&connection, 8, NULL, NULL, 0);
+	if (options != NULL) {
+		ZEND_HASH_FOREACH_STR_KEY_VAL(options, key, val) {
+			if (key != NULL && zend_string_equals_literal(key, "force")) {
+				force = zend_is_true(val);
+			} else if (key != NULL && zend_string_equals_literal(key, "limit")) {
+				if (Z_TYPE_P(val) != IS_LONG || Z_LVAL_P(val) < 0) {
+					zend_hash_destroy(&connection);
+					zend_argument_value_error(1, "option \"limit\" must be an int of at least 0");
+					RETURN_THROWS();
+				}
+				limit = Z_LVAL_P(val);
+			} else if (key != NULL) {
+				zend_hash_add(&connection, key, val);
+			} else {
+				zend_hash_next_index_insert(&connection, val);
+			}
+		} ZEND_HASH_FOREACH_END();
+	}
+	ok = load_settings(&settings, &connection, 1);
+	zend_hash_destroy(&connection);
+	if (!ok) {
+		RETURN_THROWS();
+	}
+	if (smtp_spool_list(dir, &ids, &nids, &err) != SMTP_OK) {
+		zend_throw_exception(smtpmail_exception_ce, err.message, 0);
+		RETURN_THROWS();
+	}
+	for (i = 0; i < nids; i++) {
+		smtp_spool_msg_t msg;
+		smtp_rc_t rc;
+
+		memset(&msg, 0, sizeof(msg));
+		rc = smtp_spool_claim(dir, ids[i], &msg, &err);
+		if (rc == SMTP_E_STATE) {
+			/* Another flusher has it, or already sent it. */
+			smtp_spool_release(&msg);
+			continue;
+		}
+		if (rc != SMTP_OK) {
+			/* Corrupt or foreign: out of the queue, with the reason, never lost silently. */
+			smtp_error_t ferr;
+			if (rc == SMTP_E_PROTOCOL && smtp_spool_fail(&msg, err.message, &ferr) == SMTP_OK) {
+				counts.failed++;
+			}
+			smtp_spool_release(&msg);
+			continue;
+		}
+		if ((!force && msg.next_attempt > (uint64_t)time(NULL)) || (limit > 0 && (zend_long)tried >= limit)) {
+			counts.deferred++;
+			smtp_spool_release(&msg);
+			continue;
+		}
+		tried++;
+		if (!flush_one(&settings, &msg, &counts)) {
+			/* The relays are down: the rest would only wait for the same timeout. */
+			smtp_spool_release(&msg);
+			for (i++; i < nids; i++) {
+				counts.deferred++;
+			}
+			break;
+		}
+		smtp_spool_release(&msg);
+	}
+	smtp_spool_list_free(ids, nids);
+	array_init(return_value);
+	add_assoc_long(return_value, "sent", counts.sent);
+	add_assoc_long(return_value, "deferred", counts.deferred);
+	add_assoc_long(return_value, "failed", counts.failed);
 }
 
 PHP_FUNCTION(smtp_send_raw)

@@ -20,6 +20,17 @@ namespace {
     function smtp_send_raw(string $from, array $recipients, string $message, #[\SensitiveParameter] array $options = []): array {}
 
     /**
+     * Sends what smtpmail.spool_dir holds, over one reused session: a message is
+     * deleted only after a relay's 250 to its final dot, deferred with exponential
+     * backoff on a transient failure, moved to the failed/ folder with the reason
+     * when refused for good or older than smtpmail.spool_max_age. Safe with several
+     * flushers at once. Options: "force" (ignore backoff), "limit" (messages to
+     * try), and the connection options of smtp_send().
+     * @return array{sent: int, deferred: int, failed: int}
+     */
+    function smtp_spool_flush(#[\SensitiveParameter] array $options = []): array {}
+
+    /**
      * Ends every session that smtp_send() and mail() keep open for the next
      * message (persistent ones too), with QUIT. Returns how many were open.
      */

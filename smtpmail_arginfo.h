@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: a798cd24494486ed111a065f51a9941720ecd574 */
+ * Stub hash: e54ea8ad98a10f8cc11aaab3a5cc8f4a050e1b8f */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtp_send, 0, 3, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_MASK(0, to, MAY_BE_STRING|MAY_BE_ARRAY, NULL)
@@ -13,6 +13,10 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtp_send_raw, 0, 3, IS_ARRAY, 0
 	ZEND_ARG_TYPE_INFO(0, from, IS_STRING, 0)
 	ZEND_ARG_TYPE_INFO(0, recipients, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO(0, message, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtp_spool_flush, 0, 0, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
 ZEND_END_ARG_INFO()
 
@@ -32,6 +36,7 @@ ZEND_END_ARG_INFO()
 
 ZEND_FUNCTION(smtp_send);
 ZEND_FUNCTION(smtp_send_raw);
+ZEND_FUNCTION(smtp_spool_flush);
 ZEND_FUNCTION(smtp_close);
 ZEND_METHOD(SmtpMail_Exception, getStage);
 ZEND_METHOD(SmtpMail_Exception, isTransient);
@@ -42,6 +47,7 @@ ZEND_METHOD(SmtpMail_Exception, getEnhancedStatus);
 static const zend_function_entry ext_functions[] = {
 	ZEND_FE(smtp_send, arginfo_smtp_send)
 	ZEND_FE(smtp_send_raw, arginfo_smtp_send_raw)
+	ZEND_FE(smtp_spool_flush, arginfo_smtp_spool_flush)
 	ZEND_FE(smtp_close, arginfo_smtp_close)
 	ZEND_FE_END
 };
@@ -96,6 +102,8 @@ static void register_smtpmail_symbols(int module_number)
 	zend_add_parameter_attribute(zend_hash_str_find_ptr(CG(function_table), "smtp_send", sizeof("smtp_send") - 1), 4, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
 
 	zend_add_parameter_attribute(zend_hash_str_find_ptr(CG(function_table), "smtp_send_raw", sizeof("smtp_send_raw") - 1), 3, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
+
+	zend_add_parameter_attribute(zend_hash_str_find_ptr(CG(function_table), "smtp_spool_flush", sizeof("smtp_spool_flush") - 1), 0, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
 }
 
 static zend_class_entry *register_class_SmtpMail_Exception(zend_class_entry *class_entry_RuntimeException)
