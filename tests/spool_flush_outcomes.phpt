@@ -1,0 +1,102 @@
+--TEST--
+spool: deferred mode, backoff and force, permanent refusal to failed/, and a lost final reply kept and retried
+--EXTENSIONS--
+smtpmail
+--INI--
+smtpmail.host=127.0.0.1:1
+smtpmail.from=sender@example.org
+smtpmail.helo=client.test
+smtpmail.spool_dir={PWD}/spool_flush_outcomes.d
+smtpmail.deferred=1
+--FILE--
+<?php
+require __DIR__ . '/fault_common.inc';
+$dir = ini_get('smtpmail.spool_dir');
+function state(string $dir): string
+{
+    return 'queue ' . count(glob("$dir/queue/*.msg")) . ' (+' . count(glob("$dir/queue/*.retry")) . ' retry), failed '
+        . count(glob("$dir/failed/*.msg")) . "\n";
+}
+function flush_with(array $f, array $extra = []): void
+{
+    $r = smtp_spool_flush($extra + ['host' => '127.0.0.1', 'port' => $f['port'], 'tls' => 'none']);
+    smtp_close();
+    echo "sent {$r['sent']}, deferred {$r['deferred']}, failed {$r['failed']}\n";
+}
+
+/* Deferred mode: nothing is sent during the request, not even tried. */
+$r = smtp_send('one@example.org', 'One', "Body one\r\n", FAULT_HEADERS);
+var_dump($r['spooled'], $r['reply']);
+echo state($dir);
+
+/* The relay answers 451: deferred with backoff; not retried before its time, unless forced. */
+$busy = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['expect_pipelined', ['MAIL', 'RCPT', 'DATA']],
+    ['send', "451 4.3.0 try later\r\n503 5.5.1 sender first\r\n503 5.5.1 no recipients\r\n"], ['quit']]);
+flush_with($busy);
+fault_server_ok($busy);
+echo state($dir);
+$retry = file_get_contents(glob("$dir/queue/*.retry")[0]);
+echo preg_replace('/^next \d+$/m', 'next <time>', $retry);
+flush_with(['port' => 1]);
+$ok = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['mail_ok'], ['rcpt_ok'], ['data_ok'], ['quit']]);
+flush_with($ok, ['force' => true]);
+fault_server_ok($ok);
+echo state($dir);
+
+/* A permanent refusal moves the message to failed/ with the reason. */
+smtp_send('two@example.org', 'Two', "Body two\r\n", FAULT_HEADERS);
+$no = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['expect_pipelined', ['MAIL', 'RCPT', 'DATA']],
+    ['send', "250 2.1.0 Ok\r\n550 5.1.1 <two@example.org>: User unknown\r\n554 5.5.1 no valid recipients\r\n"], ['quit']]);
+flush_with($no);
+echo state($dir);
+echo preg_replace('/^failed \d+$/m', 'failed <time>', file_get_contents(glob("$dir/failed/*.reason")[0]));
+
+/* The reply after the final dot is lost: the message stays, marked, and is sent again (a possible duplicate, never a loss). */
+smtp_send('three@example.org', 'Three', "Body three\r\n", FAULT_HEADERS);
+$lost = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['mail_ok'], ['rcpt_ok'], ['expect', '/^DATA/'],
+    ['send', "354 go\r\n"], ['read_data'], ['close']]);
+flush_with($lost);
+echo state($dir);
+echo 'marked unknown: ', var_export(str_contains(file_get_contents(glob("$dir/queue/*.retry")[0]), "unknown 1\n"), true), "\n";
+$ok = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['mail_ok'], ['rcpt_ok'], ['data_ok'], ['quit']]);
+flush_with($ok, ['force' => true]);
+echo 'sent again: ', substr_count(fault_transcript($ok), "\r\nBody three\r\n.\r\n"), "\n";
+echo state($dir);
+?>
+--CLEAN--
+<?php
+$dir = __DIR__ . '/spool_flush_outcomes.d';
+foreach (['queue', 'failed', 'tmp'] as $sub) {
+    array_map('unlink', glob("$dir/$sub/*") ?: []);
+    @rmdir("$dir/$sub");
+}
+@rmdir($dir);
+?>
+--EXPECTF--
+bool(true)
+string(0) ""
+queue 1 (+0 retry), failed 0
+sent 0, deferred 1, failed 0
+server: ok
+queue 1 (+1 retry), failed 0
+attempts 1
+next <time>
+unknown 0
+error [mail] 127.0.0.1:%d: the server refused the sender: 451 4.3.0 try later
+rcpt one@example.org
+sent 0, deferred 1, failed 0
+sent 1, deferred 0, failed 0
+server: ok
+queue 0 (+0 retry), failed 0
+sent 0, deferred 0, failed 1
+queue 0 (+0 retry), failed 1
+failed <time>
+attempts 0
+reason [rcpt] 127.0.0.1:%d: the server refused the recipient <two@example.org>: 550 5.1.1 <two@example.org>: User unknown
+rcpt two@example.org
+sent 0, deferred 1, failed 0
+queue 1 (+1 retry), failed 1
+marked unknown: true
+sent 1, deferred 0, failed 0
+sent again: 1
+queue 0 (+0 retry), failed 1
