@@ -46,8 +46,9 @@ static zend_class_entry *smtpmail_recipient_exception_ce;
 static zend_class_entry *smtpmail_data_exception_ce;
 static zend_class_entry *smtpmail_unknown_outcome_exception_ce;
 
-/* PHP's own mail(), called when smtpmail.host is empty. */
+/* PHP's own mail() and error_log(), called when smtpmail.host is empty. */
 static zif_handler original_mail_handler;
+static zif_handler original_error_log_handler;
 
 /* Where a script may change a setting (the php.ini reference in README.md says
  * the same): anything that decides where the php.ini credentials are sent, or
@@ -1242,6 +1243,20 @@ PHP_FUNCTION(smtp_close)
 	RETURN_LONG(php_smtpmail_pool_close_all());
 }
 
+/* Only a php.ini mistake makes load_settings() fail without $options: the
+ * mail() family reports it the way it reports failures, with a warning. */
+static void settings_failure_as_warning(void)
+{
+	zend_object *ex = EG(exception);
+
+	if (ex != NULL) {
+		zval rv;
+		zval *msg = zend_read_property_ex(zend_ce_exception, ex, ZSTR_KNOWN(ZEND_STR_MESSAGE), 1, &rv);
+		php_error_docref(NULL, E_WARNING, "smtpmail: %s", Z_TYPE_P(msg) == IS_STRING ? Z_STRVAL_P(msg) : "invalid settings");
+		zend_clear_exception();
+	}
+}
+
 /* mail()'s fifth argument was a sendmail command line. Only the envelope sender
  * (-f address or -faddress) means anything for a relay; the rest is ignored with
  * a notice, and none of it ever reaches a shell. Returns the sender (emalloc'd) or NULL. */
@@ -1394,14 +1409,7 @@ static PHP_FUNCTION(smtpmail_mail)
 	}
 
 	if (!load_settings(&settings, NULL, 0)) {
-		/* Only a php.ini mistake gets here: report it the way mail() reports failures. */
-		zend_object *ex = EG(exception);
-		if (ex != NULL) {
-			zval rv;
-			zval *msg = zend_read_property_ex(zend_ce_exception, ex, ZSTR_KNOWN(ZEND_STR_MESSAGE), 1, &rv);
-			php_error_docref(NULL, E_WARNING, "smtpmail: %s", Z_TYPE_P(msg) == IS_STRING ? Z_STRVAL_P(msg) : "invalid settings");
-			zend_clear_exception();
-		}
+		settings_failure_as_warning();
 		if (headers != NULL) {
 			zend_string_release(headers);
 		}
@@ -1463,6 +1471,51 @@ static PHP_FUNCTION(smtpmail_mail)
 		efree(sender);
 	}
 	smart_str_free(&all_headers);
+}
+
+/* error_log($message, 1, $to, $headers) mails the message through PHP's
+ * internal php_mail(); with smtpmail.host set it goes through the relay, with
+ * the subject PHP uses. Every other message type is PHP's own. */
+static PHP_FUNCTION(smtpmail_error_log)
+{
+	char *message, *to = NULL, *headers = NULL;
+	size_t message_len, to_len = 0, headers_len = 0;
+	zend_long type = 0;
+	smtpmail_settings_t settings;
+	smtpmail_input_t in;
+
+	if (SMTPMAIL_G(host) == NULL || SMTPMAIL_G(host)[0] == '\0' || ZEND_NUM_ARGS() < 2) {
+		original_error_log_handler(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+		return;
+	}
+	/* The same parameters as PHP's error_log(); parsing consumes nothing, so a
+	 * type other than 1 is handed on untouched. */
+	ZEND_PARSE_PARAMETERS_START(1, 4)
+		Z_PARAM_STRING(message, message_len)
+		Z_PARAM_OPTIONAL
+		Z_PARAM_LONG(type)
+		Z_PARAM_PATH_OR_NULL(to, to_len)
+		Z_PARAM_STRING_OR_NULL(headers, headers_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	if (type != 1) {
+		original_error_log_handler(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+		return;
+	}
+	if (!load_settings(&settings, NULL, 0)) {
+		settings_failure_as_warning();
+		RETURN_FALSE;
+	}
+	memset(&in, 0, sizeof(in));
+	in.to = to != NULL ? to : "";
+	in.to_len = to_len;
+	in.subject = "PHP error_log message";
+	in.subject_len = sizeof("PHP error_log message") - 1;
+	in.message = message;
+	in.message_len = message_len;
+	in.headers = headers;
+	in.headers_len = headers_len;
+	RETURN_BOOL(send_message(&settings, &in, false, NULL));
 }
 
 static zval *exception_property(zval *object, const char *name, size_t len, zval *rv)
@@ -1527,11 +1580,16 @@ static PHP_MINIT_FUNCTION(smtpmail)
 	smtpmail_data_exception_ce = register_class_SmtpMail_DataException(smtpmail_exception_ce);
 	smtpmail_unknown_outcome_exception_ce = register_class_SmtpMail_UnknownOutcomeException(smtpmail_data_exception_ce);
 
-	/* Take over mail(): the handler decides per call whether smtpmail.host is set. */
+	/* Take over mail() and error_log(): the handlers decide per call whether smtpmail.host is set. */
 	mail_fn = zend_hash_str_find_ptr(CG(function_table), "mail", sizeof("mail") - 1);
 	if (mail_fn != NULL && mail_fn->type == ZEND_INTERNAL_FUNCTION) {
 		original_mail_handler = mail_fn->internal_function.handler;
 		mail_fn->internal_function.handler = zif_smtpmail_mail;
+	}
+	mail_fn = zend_hash_str_find_ptr(CG(function_table), "error_log", sizeof("error_log") - 1);
+	if (mail_fn != NULL && mail_fn->type == ZEND_INTERNAL_FUNCTION) {
+		original_error_log_handler = mail_fn->internal_function.handler;
+		mail_fn->internal_function.handler = zif_smtpmail_error_log;
 	}
 	return SUCCESS;
 }
@@ -1543,6 +1601,11 @@ static PHP_MSHUTDOWN_FUNCTION(smtpmail)
 	if (mail_fn != NULL && original_mail_handler != NULL && mail_fn->type == ZEND_INTERNAL_FUNCTION
 	    && mail_fn->internal_function.handler == zif_smtpmail_mail) {
 		mail_fn->internal_function.handler = original_mail_handler;
+	}
+	mail_fn = zend_hash_str_find_ptr(CG(function_table), "error_log", sizeof("error_log") - 1);
+	if (mail_fn != NULL && original_error_log_handler != NULL && mail_fn->type == ZEND_INTERNAL_FUNCTION
+	    && mail_fn->internal_function.handler == zif_smtpmail_error_log) {
+		mail_fn->internal_function.handler = original_error_log_handler;
 	}
 	UNREGISTER_INI_ENTRIES();
 	return SUCCESS;
