@@ -7,6 +7,7 @@
 #define PHP_SMTPMAIL_H
 
 #include "php.h"
+#include "zend_smart_str.h"
 #include "smtp_core/smtp_error.h"
 #include "smtp_core/smtp_session.h"
 #include "smtp_core/smtp_transport.h"
@@ -48,6 +49,8 @@ typedef struct {
 	bool verify_peer;
 	const char *cafile;
 	php_stream_context *user_context;
+	bool want_transcript;           /* options["transcript"] */
+	smart_str *transcript;          /* where the send in progress traces the dialogue, or NULL */
 } php_smtpmail_settings_t;
 
 /* A connection to a relay: a PHP stream, the transport on it, the session over
@@ -136,6 +139,8 @@ smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh
 /* Hands a connection back after a send: kept when still usable and allowed,
  * else closed (with QUIT while the dialogue is in step). */
 void php_smtpmail_pool_release(const php_smtpmail_settings_t *s, php_smtpmail_conn *conn);
+/* Points the session's trace at s->transcript (or nowhere when s is NULL). */
+void php_smtpmail_trace(php_smtpmail_conn *conn, const php_smtpmail_settings_t *s);
 /* Closes and frees a connection; QUIT first when quit is set and the dialogue allows. */
 void php_smtpmail_conn_close(php_smtpmail_conn *conn, bool quit);
 void php_smtpmail_pool_init(HashTable *pool);

@@ -94,6 +94,7 @@ typedef struct smtpmail_job {
 	smtp_send_result_t result;
 	char *envelope_from;
 	char tls_version[32];   /* of the connection that carried the transaction */
+	smart_str transcript;   /* options["transcript"] */
 } smtpmail_job_t;
 
 static void job_free(smtpmail_job_t *job)
@@ -107,6 +108,7 @@ static void job_free(smtpmail_job_t *job)
 	smtp_composed_destroy(&job->composed);
 	smtp_send_result_destroy(&job->result);
 	free(job->envelope_from);
+	smart_str_free(&job->transcript);
 	efree(job);
 }
 
@@ -315,6 +317,7 @@ static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t a
 	double timeout = (double)SMTPMAIL_G(timeout);
 	zend_long option_port = -1;
 	bool host_from_options = false;
+	bool want_transcript = false;
 	const char *helo;
 
 	memset(s, 0, sizeof(*s));
@@ -395,6 +398,12 @@ static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t a
 				OPT_STRING();
 				s->cafile = nonempty(Z_STRVAL_P(val));
 				redirected = true;
+			} else if (OPT_IS("transcript")) {
+				if (Z_TYPE_P(val) != IS_TRUE && Z_TYPE_P(val) != IS_FALSE) {
+					zend_argument_type_error(arg_num, "option \"transcript\" must be of type bool, %s given", zend_zval_type_name(val));
+					return false;
+				}
+				want_transcript = Z_TYPE_P(val) == IS_TRUE;
 			} else if (OPT_IS("context")) {
 				php_stream_context *ctx = NULL;
 				if (Z_TYPE_P(val) == IS_RESOURCE) {
@@ -415,6 +424,7 @@ static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t a
 #undef OPT_NULLABLE_STRING
 		} ZEND_HASH_FOREACH_END();
 	}
+	s->want_transcript = want_transcript;
 	if (redirected && !own_credentials) {
 		s->username = NULL;
 		s->password = NULL;
@@ -521,7 +531,7 @@ static const char *failure_hint(const smtp_error_t *err, const smtpmail_settings
 }
 
 static void report_failure(const smtp_error_t *err, const smtpmail_settings_t *relay, const char *peer,
-                           const char *earlier, bool unknown_outcome, bool as_exception)
+                           const char *earlier, bool unknown_outcome, zend_string *transcript, bool as_exception)
 {
 	char text[2 * SMTP_ERROR_MESSAGE_MAX + 600];
 	const char *hint = failure_hint(err, relay);
@@ -543,6 +553,9 @@ static void report_failure(const smtp_error_t *err, const smtpmail_settings_t *r
 		zend_update_property_string(smtpmail_exception_ce, ex, "stage", sizeof("stage") - 1, smtp_stage_name(err->stage));
 		zend_update_property_bool(smtpmail_exception_ce, ex, "transient", sizeof("transient") - 1, smtp_error_is_transient(err));
 		zend_update_property_string(smtpmail_exception_ce, ex, "enhancedStatus", sizeof("enhancedStatus") - 1, err->enhanced);
+		if (transcript != NULL) {
+			zend_update_property_str(smtpmail_exception_ce, ex, "transcript", sizeof("transcript") - 1, transcript);
+		}
 	} else {
 		php_error_docref(NULL, E_WARNING, "%s", text);
 	}
@@ -849,6 +862,14 @@ static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_input_t *in
 	                        (uint64_t)time(NULL), unknown_outcome, id, err);
 }
 
+/* options["transcript"]: the dialogue, for debugging, with AUTH payloads redacted. */
+static void add_transcript(zval *result, zend_string *transcript)
+{
+	if (transcript != NULL) {
+		add_assoc_str(result, "transcript", zend_string_copy(transcript));
+	}
+}
+
 static void spooled_result(zval *return_value, const char *id, const char *why)
 {
 	zval empty;
@@ -875,6 +896,8 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 	smtpmail_job_t *job = job_new();
 	smtpmail_attempt_t a;
 	uint64_t started = smtp_clock_ms();
+	smtpmail_settings_t traced;
+	zend_string *transcript = NULL;
 	bool spool = SMTPMAIL_G(spool_dir) != NULL && SMTPMAIL_G(spool_dir)[0] != '\0';
 	bool deferred = spool && SMTPMAIL_G(deferred);
 	char spool_id[SMTP_SPOOL_ID_MAX];
@@ -897,7 +920,13 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 		a.relay = *s;
 		format_peer(a.peer, sizeof(a.peer), &a.relay);
 	} else {
-		attempt_relays(job, s, in, &a);
+		traced = *s;
+		traced.transcript = s->want_transcript ? &job->transcript : NULL;
+		attempt_relays(job, &traced, in, &a);
+		if (s->want_transcript) {
+			smart_str_0(&job->transcript);
+			transcript = job->transcript.s != NULL ? zend_string_copy(job->transcript.s) : ZSTR_EMPTY_ALLOC();
+		}
 	}
 	if (deferred || (a.rc != SMTP_OK && spool && (smtp_error_is_transient(&a.err) || a.unknown_outcome))) {
 		smtp_error_t serr;
@@ -906,8 +935,12 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 			log_outcome(job, in, a.peer, "spooled", spool_id, deferred ? NULL : &a.err, started);
 			if (return_value != NULL) {
 				spooled_result(return_value, spool_id, why);
+				add_transcript(return_value, transcript);
 			}
 			job_done(job);
+			if (transcript != NULL) {
+				zend_string_release(transcript);
+			}
 			return true;
 		}
 		/* The spool failed too: report both, the message is not kept. */
@@ -925,14 +958,17 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 	log_outcome(job, in, a.peer, a.rc == SMTP_OK ? "sent" : "failed", NULL, a.rc == SMTP_OK ? NULL : &a.err, started);
 	if (a.rc == SMTP_OK && return_value != NULL) {
 		result_to_array(job, return_value);
+		add_transcript(return_value, transcript);
 	}
 	/* STYLE 13: free everything before reporting; a user error handler may throw or exit. */
 	job_done(job);
 	if (a.rc != SMTP_OK) {
-		report_failure(&a.err, &a.relay, a.peer, a.earlier, a.unknown_outcome, as_exception);
-		return false;
+		report_failure(&a.err, &a.relay, a.peer, a.earlier, a.unknown_outcome, transcript, as_exception);
 	}
-	return true;
+	if (transcript != NULL) {
+		zend_string_release(transcript);
+	}
+	return a.rc == SMTP_OK;
 }
 
 PHP_FUNCTION(smtp_send)
@@ -1542,6 +1578,13 @@ PHP_METHOD(SmtpMail_Exception, isPermanent)
 	zval rv;
 	ZEND_PARSE_PARAMETERS_NONE();
 	RETURN_BOOL(!zend_is_true(exception_property(ZEND_THIS, "transient", sizeof("transient") - 1, &rv)));
+}
+
+PHP_METHOD(SmtpMail_Exception, getTranscript)
+{
+	zval rv;
+	ZEND_PARSE_PARAMETERS_NONE();
+	RETURN_COPY_DEREF(exception_property(ZEND_THIS, "transcript", sizeof("transcript") - 1, &rv));
 }
 
 PHP_METHOD(SmtpMail_Exception, getEnhancedStatus)

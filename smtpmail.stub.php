@@ -46,6 +46,8 @@ namespace SmtpMail {
         protected bool $transient = false;
         /** RFC 3463 enhanced status code such as "5.7.8", or "" */
         protected string $enhancedStatus = "";
+        /** The SMTP dialogue, when the call asked for it with options["transcript"] */
+        protected string $transcript = "";
 
         public function getStage(): string {}
 
@@ -56,6 +58,13 @@ namespace SmtpMail {
         public function isPermanent(): bool {}
 
         public function getEnhancedStatus(): string {}
+
+        /**
+         * The dialogue up to the failure ("C: " and "S: " lines, AUTH payloads
+         * redacted, the message as a byte count) when options["transcript"] was
+         * true, else "".
+         */
+        public function getTranscript(): string {}
     }
 
     /** Connecting, the greeting or EHLO failed. */

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: e54ea8ad98a10f8cc11aaab3a5cc8f4a050e1b8f */
+ * Stub hash: 4a415e627d4f22d23cc73ce490725dc84c3bd66c */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtp_send, 0, 3, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_MASK(0, to, MAY_BE_STRING|MAY_BE_ARRAY, NULL)
@@ -33,6 +33,8 @@ ZEND_END_ARG_INFO()
 
 #define arginfo_class_SmtpMail_Exception_getEnhancedStatus arginfo_class_SmtpMail_Exception_getStage
 
+#define arginfo_class_SmtpMail_Exception_getTranscript arginfo_class_SmtpMail_Exception_getStage
+
 
 ZEND_FUNCTION(smtp_send);
 ZEND_FUNCTION(smtp_send_raw);
@@ -42,6 +44,7 @@ ZEND_METHOD(SmtpMail_Exception, getStage);
 ZEND_METHOD(SmtpMail_Exception, isTransient);
 ZEND_METHOD(SmtpMail_Exception, isPermanent);
 ZEND_METHOD(SmtpMail_Exception, getEnhancedStatus);
+ZEND_METHOD(SmtpMail_Exception, getTranscript);
 
 
 static const zend_function_entry ext_functions[] = {
@@ -58,6 +61,7 @@ static const zend_function_entry class_SmtpMail_Exception_methods[] = {
 	ZEND_ME(SmtpMail_Exception, isTransient, arginfo_class_SmtpMail_Exception_isTransient, ZEND_ACC_PUBLIC)
 	ZEND_ME(SmtpMail_Exception, isPermanent, arginfo_class_SmtpMail_Exception_isPermanent, ZEND_ACC_PUBLIC)
 	ZEND_ME(SmtpMail_Exception, getEnhancedStatus, arginfo_class_SmtpMail_Exception_getEnhancedStatus, ZEND_ACC_PUBLIC)
+	ZEND_ME(SmtpMail_Exception, getTranscript, arginfo_class_SmtpMail_Exception_getTranscript, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };
 
@@ -130,6 +134,12 @@ static zend_class_entry *register_class_SmtpMail_Exception(zend_class_entry *cla
 	zend_string *property_enhancedStatus_name = zend_string_init("enhancedStatus", sizeof("enhancedStatus") - 1, 1);
 	zend_declare_typed_property(class_entry, property_enhancedStatus_name, &property_enhancedStatus_default_value, ZEND_ACC_PROTECTED, NULL, (zend_type) ZEND_TYPE_INIT_MASK(MAY_BE_STRING));
 	zend_string_release(property_enhancedStatus_name);
+
+	zval property_transcript_default_value;
+	ZVAL_EMPTY_STRING(&property_transcript_default_value);
+	zend_string *property_transcript_name = zend_string_init("transcript", sizeof("transcript") - 1, 1);
+	zend_declare_typed_property(class_entry, property_transcript_name, &property_transcript_default_value, ZEND_ACC_PROTECTED, NULL, (zend_type) ZEND_TYPE_INIT_MASK(MAY_BE_STRING));
+	zend_string_release(property_transcript_name);
 
 	return class_entry;
 }

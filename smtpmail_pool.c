@@ -120,6 +120,7 @@ smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh
 			/* In use now: out of the pool until released. */
 			zend_hash_str_del(&SMTPMAIL_G(pool), key, strlen(key));
 			if (!fresh && still_good(conn)) {
+				php_smtpmail_trace(conn, s);
 				*out = conn;
 				*reused = true;
 				return SMTP_OK;
@@ -149,6 +150,7 @@ smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh
 		php_smtpmail_conn_close(conn, false);
 		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_CONNECT, 0, "out of memory");
 	}
+	php_smtpmail_trace(conn, s);
 	rc = smtp_session_open(conn->session, err);
 	if (rc != SMTP_OK) {
 		php_smtpmail_conn_close(conn, true);
@@ -156,6 +158,29 @@ smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh
 	}
 	*out = conn;
 	return SMTP_OK;
+}
+
+/* The debugging transcript: lines from the session, prefixed by direction. */
+static void trace_to_string(void *ctx, bool from_client, const char *data, size_t len)
+{
+	smart_str *out = ctx;
+	const char *end = data + len;
+
+	while (data < end) {
+		const char *nl = memchr(data, '\n', (size_t)(end - data));
+		size_t n = nl != NULL ? (size_t)(nl - data + 1) : (size_t)(end - data);
+		smart_str_appends(out, from_client ? "C: " : "S: ");
+		smart_str_appendl(out, data, n);
+		data += n;
+	}
+}
+
+void php_smtpmail_trace(php_smtpmail_conn *conn, const php_smtpmail_settings_t *s)
+{
+	if (conn != NULL && conn->session != NULL) {
+		smtp_session_set_trace(conn->session, s != NULL && s->transcript != NULL ? trace_to_string : NULL,
+		                       s != NULL ? s->transcript : NULL);
+	}
 }
 
 void php_smtpmail_pool_release(const php_smtpmail_settings_t *s, php_smtpmail_conn *conn)
@@ -166,6 +191,8 @@ void php_smtpmail_pool_release(const php_smtpmail_settings_t *s, php_smtpmail_co
 	if (conn == NULL) {
 		return;
 	}
+	/* A kept session must not write into this send's transcript any more. */
+	php_smtpmail_trace(conn, NULL);
 	conn->messages++;
 	conn->last_used_ms = smtp_clock_ms();
 	if (!smtp_session_is_usable(conn->session) || !may_keep(s) || conn->key[0] == '\0'

@@ -45,6 +45,10 @@ struct smtp_session {
 	bool dead;     /* saw an error: refuses further transactions */
 	bool in_sync;  /* every reply to what was sent has been read: QUIT still makes sense */
 	unsigned auth_mech;
+
+	smtp_trace_fn trace;
+	void *trace_ctx;
+	const char *redact_prefix;  /* set while the queued line carries a secret */
 };
 
 static char *dup_or_null(const char *s)
@@ -217,6 +221,61 @@ static smtp_rc_t queue_path_command(smtp_session_t *s, const char *verb, const c
 	return queue_command(s, verb, line, alen + 2, SMTP_COMMAND_LINE_MAX, stage, err);
 }
 
+void smtp_session_set_trace(smtp_session_t *s, smtp_trace_fn fn, void *ctx)
+{
+	s->trace = fn;
+	s->trace_ctx = ctx;
+}
+
+/* Traces what is about to be written; a line with a secret is replaced. */
+static void trace_out(smtp_session_t *s)
+{
+	if (s->trace == NULL) {
+		return;
+	}
+	if (s->redact_prefix != NULL) {
+		char line[64];
+		size_t n = strlen(s->redact_prefix);
+		if (n > sizeof(line) - 16) {
+			n = sizeof(line) - 16;
+		}
+		memcpy(line, s->redact_prefix, n);
+		memcpy(line + n, "<redacted>\r\n", 12);
+		s->trace(s->trace_ctx, true, line, n + 12);
+		return;
+	}
+	s->trace(s->trace_ctx, true, s->out.data, s->out.len);
+}
+
+/* Traces a reply as the server wrote it, one "250-text" line per line. */
+static void trace_reply(smtp_session_t *s)
+{
+	const smtp_reply_t *r = &s->parser.reply;
+	const char *p = r->text.data;
+	const char *end = p + r->text.len;
+	char line[SMTP_REPLY_TEXT_KEEP + 8];
+
+	if (s->trace == NULL) {
+		return;
+	}
+	for (;;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = nl != NULL ? nl : end;
+		size_t n = (size_t)(stop - p);
+		int head = snprintf(line, sizeof(line), "%03d%c", r->code, nl != NULL ? '-' : ' ');
+		if (n > sizeof(line) - (size_t)head - 3) {
+			n = sizeof(line) - (size_t)head - 3;
+		}
+		memcpy(line + head, p, n);
+		memcpy(line + head + n, "\r\n", 2);
+		s->trace(s->trace_ctx, false, line, (size_t)head + n + 2);
+		if (nl == NULL) {
+			break;
+		}
+		p = nl + 1;
+	}
+}
+
 static smtp_rc_t flush(smtp_session_t *s, smtp_stage_t stage, smtp_error_t *err)
 {
 	smtp_rc_t rc;
@@ -224,6 +283,7 @@ static smtp_rc_t flush(smtp_session_t *s, smtp_stage_t stage, smtp_error_t *err)
 	if (s->out.len == 0) {
 		return SMTP_OK;
 	}
+	trace_out(s);
 	rc = s->t.write(s->t.ctx, s->out.data, s->out.len, deadline(s), err);
 	/* What went out may have been an AUTH line: do not leave it in memory. */
 	OPENSSL_cleanse(s->out.data, s->out.len);
@@ -255,6 +315,7 @@ static smtp_rc_t read_reply(smtp_session_t *s, smtp_stage_t stage, smtp_error_t 
 				return die(s, rc, false);
 			}
 			if (done) {
+				trace_reply(s);
 				return SMTP_OK;
 			}
 		}
@@ -415,7 +476,9 @@ static smtp_rc_t send_secret_line(smtp_session_t *s, const char *prefix, smtp_bu
 	}
 	smtp_buf_reset(payload);
 	if (rc == SMTP_OK) {
+		s->redact_prefix = prefix;
 		rc = flush(s, SMTP_STAGE_AUTH, err);
+		s->redact_prefix = NULL;
 	}
 	return rc;
 }
@@ -637,6 +700,14 @@ static smtp_rc_t send_body(smtp_session_t *s, const smtp_piece_t *pieces, size_t
 	smtp_rc_t rc;
 
 	smtp_canon_init(&canon);
+	if (s->trace != NULL) {
+		char note[80];
+		size_t total = 0;
+		for (i = 0; i < npieces; i++) {
+			total += pieces[i].len;
+		}
+		s->trace(s->trace_ctx, true, note, (size_t)snprintf(note, sizeof(note), "<message: %zu bytes>\r\n.\r\n", total));
+	}
 	for (i = 0; i < npieces; i++) {
 		size_t off = 0;
 		while (off < pieces[i].len) {

@@ -46,6 +46,11 @@ typedef struct {
 
 typedef struct smtp_session smtp_session_t;
 
+/* Receives the dialogue for a debugging transcript: from_client tells the
+ * direction; data is one or more whole lines (CRLF-terminated). AUTH payloads
+ * arrive as "<redacted>", the message as a one-line byte count. Borrowed. */
+typedef void (*smtp_trace_fn)(void *ctx, bool from_client, const char *data, size_t len);
+
 /* What happened to one recipient of a transaction. */
 typedef struct {
 	int code;                            /* RCPT reply code */
@@ -84,6 +89,9 @@ smtp_rc_t smtp_session_open(smtp_session_t *s, smtp_error_t *err);
 smtp_rc_t smtp_session_send(smtp_session_t *s, const char *from, const char *const *rcpts,
                             size_t nrcpts, const smtp_piece_t *pieces, size_t npieces,
                             smtp_send_result_t *res, smtp_error_t *err);
+
+/* Sets (or with NULL clears) where the dialogue is traced from now on. */
+void smtp_session_set_trace(smtp_session_t *s, smtp_trace_fn fn, void *ctx);
 
 /* Sends QUIT and waits briefly for the reply; errors are ignored. The session is dead afterwards. */
 void smtp_session_quit(smtp_session_t *s);

@@ -21,7 +21,7 @@ fault_server_ok($f);
 ?>
 --EXPECT--
 no exception
-array(4) {
+array(6) {
   ["queue_id"]=>
   string(6) "FAULT1"
   ["accepted"]=>
@@ -34,6 +34,10 @@ array(4) {
   }
   ["reply"]=>
   string(30) "250 2.0.0 Ok: queued as FAULT1"
+  ["spooled"]=>
+  bool(false)
+  ["spool_id"]=>
+  NULL
 }
 EHLO client.test\r\n
 MAIL FROM:<sender@example.org>\r\n

@@ -57,4 +57,4 @@ read: QUIT
 events: []
 server: ok
 same result: true
-{"queue_id":"FAULT1","accepted":["a@example.org","b@example.org","c@example.org"],"rejected":[],"reply":"250 2.0.0 Ok: queued as FAULT1"}
+{"queue_id":"FAULT1","accepted":["a@example.org","b@example.org","c@example.org"],"rejected":[],"reply":"250 2.0.0 Ok: queued as FAULT1","spooled":false,"spool_id":null}

@@ -21,7 +21,7 @@ fault_server_ok($f);
 ?>
 --EXPECT--
 no exception
-array(4) {
+array(6) {
   ["queue_id"]=>
   string(5) "PART1"
   ["accepted"]=>
@@ -36,6 +36,10 @@ array(4) {
   }
   ["reply"]=>
   string(29) "250 2.0.0 Ok: queued as PART1"
+  ["spooled"]=>
+  bool(false)
+  ["spool_id"]=>
+  NULL
 }
 RCPT lines: 2
 To header names both: true

@@ -63,7 +63,7 @@ echo 'reads: ', count(fault_reads($f)), "\n";
 fault_server_ok($f);
 ?>
 --EXPECT--
-array(4) {
+array(6) {
   ["queue_id"]=>
   string(6) "4XyZ12"
   ["accepted"]=>
@@ -78,6 +78,10 @@ array(4) {
   }
   ["reply"]=>
   string(30) "250 2.0.0 Ok: queued as 4XyZ12"
+  ["spooled"]=>
+  bool(false)
+  ["spool_id"]=>
+  NULL
 }
 int(1)
 transcript matches: true

@@ -39,7 +39,7 @@ foreach (['Return-Path', 'Delivered-To', 'To', 'Subject', 'From'] as $name) {
 var_dump($body);
 ?>
 --EXPECTF--
-array(4) {
+array(6) {
   ["queue_id"]=>
   string(%d) "%s"
   ["accepted"]=>
@@ -52,6 +52,10 @@ array(4) {
   }
   ["reply"]=>
   string(%d) "250 2.0.0 Ok: queued as %s"
+  ["spooled"]=>
+  bool(false)
+  ["spool_id"]=>
+  NULL
 }
 protocol: ESMTPSA
 bool(true)
