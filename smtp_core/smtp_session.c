@@ -372,6 +372,21 @@ static smtp_rc_t expect(smtp_session_t *s, int want, smtp_stage_t stage, const c
 	return SMTP_OK;
 }
 
+/* One command, written at once, and its reply read: the unpipelined round trip. */
+static smtp_rc_t round_trip(smtp_session_t *s, const char *verb, const char *arg, size_t arglen, smtp_stage_t stage,
+                            smtp_error_t *err)
+{
+	smtp_rc_t rc = queue_command(s, verb, arg, arglen, SMTP_COMMAND_LINE_MAX, stage, err);
+
+	if (rc == SMTP_OK) {
+		rc = flush(s, stage, err);
+	}
+	if (rc == SMTP_OK) {
+		rc = read_reply(s, stage, err);
+	}
+	return rc;
+}
+
 static bool needs_tls(const smtp_session_t *s)
 {
 	return s->tls_mode != SMTP_TLS_NONE;
@@ -387,13 +402,7 @@ static smtp_rc_t say_ehlo(smtp_session_t *s, smtp_error_t *err)
 	smtp_rc_t rc;
 
 	memset(&s->caps, 0, sizeof(s->caps));
-	rc = queue_command(s, "EHLO ", s->helo, strlen(s->helo), SMTP_COMMAND_LINE_MAX, SMTP_STAGE_EHLO, err);
-	if (rc == SMTP_OK) {
-		rc = flush(s, SMTP_STAGE_EHLO, err);
-	}
-	if (rc == SMTP_OK) {
-		rc = read_reply(s, SMTP_STAGE_EHLO, err);
-	}
+	rc = round_trip(s, "EHLO ", s->helo, strlen(s->helo), SMTP_STAGE_EHLO, err);
 	if (rc != SMTP_OK) {
 		return die(s, rc, false);
 	}
@@ -407,12 +416,9 @@ static smtp_rc_t say_ehlo(smtp_session_t *s, smtp_error_t *err)
 	if (reply(s)->code / 100 != 5 || needs_tls(s) || needs_auth(s) || s->tls_active) {
 		return reply_error(s, SMTP_STAGE_EHLO, "server refused EHLO", err);
 	}
-	rc = queue_command(s, "HELO ", s->helo, strlen(s->helo), SMTP_COMMAND_LINE_MAX, SMTP_STAGE_EHLO, err);
-	if (rc == SMTP_OK) {
-		rc = flush(s, SMTP_STAGE_EHLO, err);
-	}
-	if (rc == SMTP_OK) {
-		rc = expect(s, 2, SMTP_STAGE_EHLO, "server refused HELO", err);
+	rc = round_trip(s, "HELO ", s->helo, strlen(s->helo), SMTP_STAGE_EHLO, err);
+	if (rc == SMTP_OK && reply(s)->code / 100 != 2) {
+		return reply_error(s, SMTP_STAGE_EHLO, "server refused HELO", err);
 	}
 	return rc;
 }
@@ -427,13 +433,7 @@ static smtp_rc_t start_tls(smtp_session_t *s, smtp_error_t *err)
 		                             "(a man-in-the-middle may have removed it; for implicit TLS "
 		                             "use port 465 or tls=implicit)"), true);
 	}
-	rc = queue_command(s, "STARTTLS", NULL, 0, SMTP_COMMAND_LINE_MAX, SMTP_STAGE_TLS, err);
-	if (rc == SMTP_OK) {
-		rc = flush(s, SMTP_STAGE_TLS, err);
-	}
-	if (rc == SMTP_OK) {
-		rc = read_reply(s, SMTP_STAGE_TLS, err);
-	}
+	rc = round_trip(s, "STARTTLS", NULL, 0, SMTP_STAGE_TLS, err);
 	if (rc != SMTP_OK) {
 		return rc;
 	}
@@ -553,13 +553,7 @@ static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
 		/* A failed XOAUTH2 answers 334 with a JSON error and waits for an
 		 * empty line before its final 535. */
 		if (rc == SMTP_OK && reply(s)->code == 334) {
-			rc = queue_command(s, "", NULL, 0, SMTP_COMMAND_LINE_MAX, SMTP_STAGE_AUTH, err);
-			if (rc == SMTP_OK) {
-				rc = flush(s, SMTP_STAGE_AUTH, err);
-			}
-			if (rc == SMTP_OK) {
-				rc = read_reply(s, SMTP_STAGE_AUTH, err);
-			}
+			rc = round_trip(s, "", NULL, 0, SMTP_STAGE_AUTH, err);
 		}
 		smtp_buf_destroy(&payload);
 		if (rc != SMTP_OK) {
@@ -567,13 +561,7 @@ static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
 		}
 		return reply(s)->code == 235 ? SMTP_OK : auth_failed(s, err);
 	case SMTP_AUTH_CRAM_MD5:
-		rc = queue_command(s, "AUTH CRAM-MD5", NULL, 0, SMTP_COMMAND_LINE_MAX, SMTP_STAGE_AUTH, err);
-		if (rc == SMTP_OK) {
-			rc = flush(s, SMTP_STAGE_AUTH, err);
-		}
-		if (rc == SMTP_OK) {
-			rc = read_reply(s, SMTP_STAGE_AUTH, err);
-		}
+		rc = round_trip(s, "AUTH CRAM-MD5", NULL, 0, SMTP_STAGE_AUTH, err);
 		if (rc == SMTP_OK && reply(s)->code != 334) {
 			smtp_buf_destroy(&payload);
 			return auth_failed(s, err);
@@ -588,13 +576,7 @@ static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
 		break;
 	case SMTP_AUTH_LOGIN:
 	default:
-		rc = queue_command(s, "AUTH LOGIN", NULL, 0, SMTP_COMMAND_LINE_MAX, SMTP_STAGE_AUTH, err);
-		if (rc == SMTP_OK) {
-			rc = flush(s, SMTP_STAGE_AUTH, err);
-		}
-		if (rc == SMTP_OK) {
-			rc = read_reply(s, SMTP_STAGE_AUTH, err);
-		}
+		rc = round_trip(s, "AUTH LOGIN", NULL, 0, SMTP_STAGE_AUTH, err);
 		if (rc == SMTP_OK && reply(s)->code != 334) {
 			smtp_buf_destroy(&payload);
 			return auth_failed(s, err);
