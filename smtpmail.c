@@ -551,7 +551,8 @@ static void report_failure(const smtp_error_t *err, const smtpmail_settings_t *r
 		zend_object *ex = zend_throw_exception(
 			unknown_outcome ? smtpmail_unknown_outcome_exception_ce : exception_class(err->stage), text, err->code);
 		zend_update_property_string(smtpmail_exception_ce, ex, "stage", sizeof("stage") - 1, smtp_stage_name(err->stage));
-		zend_update_property_bool(smtpmail_exception_ce, ex, "transient", sizeof("transient") - 1, smtp_error_is_transient(err));
+		zend_update_property_bool(smtpmail_exception_ce, ex, "transient", sizeof("transient") - 1,
+		                          unknown_outcome || smtp_error_is_transient(err));
 		zend_update_property_string(smtpmail_exception_ce, ex, "enhancedStatus", sizeof("enhancedStatus") - 1, err->enhanced);
 		if (transcript != NULL) {
 			zend_update_property_str(smtpmail_exception_ce, ex, "transcript", sizeof("transcript") - 1, transcript);
@@ -820,8 +821,9 @@ static void attempt_relays(smtpmail_job_t *job, const smtpmail_settings_t *s, co
 			         smtp_stage_name(a->err.stage), a->err.message);
 		}
 	}
-	a->unknown_outcome = a->rc != SMTP_OK && job->result.data_sent
-	                     && (a->err.rc == SMTP_E_CLOSED || a->err.rc == SMTP_E_TIMEOUT || a->err.rc == SMTP_E_IO);
+	/* The final dot went out and no proper reply came back (dropped, silent or
+	 * garbled): the relay may have the message. */
+	a->unknown_outcome = a->rc != SMTP_OK && job->result.data_sent && a->err.rc != SMTP_E_REPLY;
 }
 
 static void log_outcome(const smtpmail_job_t *job, const smtpmail_input_t *in, const char *peer, const char *outcome,
@@ -844,8 +846,10 @@ static void log_outcome(const smtpmail_job_t *job, const smtpmail_input_t *in, c
 }
 
 /* Writes the job's message into the spool for smtp_spool_flush() to send later. */
-static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_input_t *in, bool unknown_outcome,
-                           char id[SMTP_SPOOL_ID_MAX], smtp_error_t *err)
+/* Writes the job's message into the spool for smtp_spool_flush() to send
+ * later, for the recipients in rcpts[0..n). */
+static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_input_t *in, const char *const *rcpts, size_t n,
+                           bool unknown_outcome, char id[SMTP_SPOOL_ID_MAX], smtp_error_t *err)
 {
 	smtp_piece_t pieces[2];
 	smtp_rc_t rc = smtp_spool_prepare(SMTPMAIL_G(spool_dir), err);
@@ -857,9 +861,28 @@ static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_input_t *in
 	pieces[0].len = job->composed.head.len;
 	pieces[1].data = in->message;
 	pieces[1].len = in->message_len;
-	return smtp_spool_write(SMTPMAIL_G(spool_dir), job->envelope_from,
-	                        (const char *const *)job->composed.rcpts.items, job->composed.rcpts.count, pieces, 2,
-	                        (uint64_t)time(NULL), unknown_outcome, id, err);
+	return smtp_spool_write(SMTPMAIL_G(spool_dir), job->envelope_from, rcpts, n, pieces, 2, (uint64_t)time(NULL),
+	                        unknown_outcome, id, err);
+}
+
+/* The recipients a later try may still reach: after a transient failure of
+ * the whole message, every one the relay did not refuse for good; after a
+ * transaction, those it refused for now (4xx). Returns how many; *out is emalloc'd. */
+static size_t recipients_to_retry(const smtpmail_job_t *job, bool whole, const char ***out)
+{
+	const smtp_send_result_t *res = &job->result;
+	size_t i, n = 0;
+
+	*out = safe_emalloc(job->composed.rcpts.count + 1, sizeof(char *), 0);
+	for (i = 0; i < job->composed.rcpts.count; i++) {
+		int code = i < res->nrcpts && res->rcpt != NULL ? res->rcpt[i].code : 0;
+		/* A failed transaction delivered to nobody: everyone not refused for good goes again. */
+		bool retry = whole ? code / 100 != 5 : code / 100 == 4;
+		if (retry) {
+			(*out)[n++] = job->composed.rcpts.items[i];
+		}
+	}
+	return n;
 }
 
 /* options["transcript"]: the dialogue, for debugging, with AUTH payloads redacted. */
@@ -900,6 +923,7 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 	zend_string *transcript = NULL;
 	bool spool = SMTPMAIL_G(spool_dir) != NULL && SMTPMAIL_G(spool_dir)[0] != '\0';
 	bool deferred = spool && SMTPMAIL_G(deferred);
+	bool spooled_part = false;
 	char spool_id[SMTP_SPOOL_ID_MAX];
 
 	memset(&a, 0, sizeof(a));
@@ -928,36 +952,59 @@ static bool send_message(const smtpmail_settings_t *s, const smtpmail_input_t *i
 			transcript = job->transcript.s != NULL ? zend_string_copy(job->transcript.s) : ZSTR_EMPTY_ALLOC();
 		}
 	}
-	if (deferred || (a.rc != SMTP_OK && spool && (smtp_error_is_transient(&a.err) || a.unknown_outcome))) {
+	/* The spool keeps what a later try may still deliver: the whole message
+	 * after a transient failure (or in deferred mode), else the recipients a
+	 * relay refused only for now. */
+	if (spool) {
+		bool whole = deferred || (a.rc != SMTP_OK && (smtp_error_is_transient(&a.err) || a.unknown_outcome));
+		const char **retry;
+		size_t nretry = recipients_to_retry(job, whole, &retry);
 		smtp_error_t serr;
-		const char *why = deferred ? "" : a.err.message;
-		if (spool_job(job, in, a.unknown_outcome, spool_id, &serr) == SMTP_OK) {
-			log_outcome(job, in, a.peer, "spooled", spool_id, deferred ? NULL : &a.err, started);
-			if (return_value != NULL) {
-				spooled_result(return_value, spool_id, why);
-				add_transcript(return_value, transcript);
+
+		if (nretry > 0 && spool_job(job, in, retry, nretry, a.unknown_outcome, spool_id, &serr) == SMTP_OK) {
+			efree(retry);
+			if (whole) {
+				log_outcome(job, in, a.peer, "spooled", spool_id, deferred ? NULL : &a.err, started);
+				if (return_value != NULL) {
+					spooled_result(return_value, spool_id, deferred ? "" : a.err.message);
+					add_transcript(return_value, transcript);
+				}
+				job_done(job);
+				if (transcript != NULL) {
+					zend_string_release(transcript);
+				}
+				return true;
 			}
-			job_done(job);
-			if (transcript != NULL) {
-				zend_string_release(transcript);
+			spooled_part = true;
+		} else {
+			efree(retry);
+			if (nretry > 0) {
+				/* The spool failed too: report both; what it could not keep is not kept. */
+				size_t used = strlen(a.err.message);
+				snprintf(a.err.message + used, sizeof(a.err.message) - used, "%snot spooled either: %s",
+				         used > 0 ? "; " : "", serr.message);
+				if (deferred || a.rc == SMTP_OK) {
+					a.rc = serr.rc;
+					a.err.rc = serr.rc;
+					a.err.stage = SMTP_STAGE_NONE;
+				}
 			}
-			return true;
 		}
-		/* The spool failed too: report both, the message is not kept. */
-		{
-			size_t used = strlen(a.err.message);
-			snprintf(a.err.message + used, sizeof(a.err.message) - used, "%snot spooled either: %s",
-			         used > 0 ? "; " : "", serr.message);
-			if (deferred) {
-				a.rc = serr.rc;
-				a.err.rc = serr.rc;
-				a.err.stage = SMTP_STAGE_NONE;
-			}
-		}
+	}
+	if (spooled_part && a.rc != SMTP_OK) {
+		size_t used = strlen(a.err.message);
+		snprintf(a.err.message + used, sizeof(a.err.message) - used, " (the recipients refused for now are spooled as %s)",
+		         spool_id);
 	}
 	log_outcome(job, in, a.peer, a.rc == SMTP_OK ? "sent" : "failed", NULL, a.rc == SMTP_OK ? NULL : &a.err, started);
 	if (a.rc == SMTP_OK && return_value != NULL) {
 		result_to_array(job, return_value);
+		if (spooled_part) {
+			/* Delivered to the accepted recipients; the ones in "rejected" with a
+			 * 4xx reply wait in the spool. */
+			add_assoc_bool(return_value, "spooled", true);
+			add_assoc_string(return_value, "spool_id", spool_id);
+		}
 		add_transcript(return_value, transcript);
 	}
 	/* STYLE 13: free everything before reporting; a user error handler may throw or exit. */

@@ -92,16 +92,33 @@ static smtp_rc_t stream_write(void *ctx, const char *buf, size_t len, uint64_t d
 	return smtp_error_set(err, SMTP_E_CLOSED, SMTP_STAGE_NONE, 0, "write failed: connection lost");
 }
 
+/* Readable without waiting: bytes, or the peer's close. */
+static bool stream_readable(php_smtpmail_conn *conn, php_socket_t *fd_out)
+{
+	php_socket_t fd;
+
+	if (php_stream_cast(conn->stream, PHP_STREAM_AS_SOCKETD | PHP_STREAM_CAST_INTERNAL, (void **)&fd, 0) != SUCCESS) {
+		return false;
+	}
+	if (fd_out != NULL) {
+		*fd_out = fd;
+	}
+	return php_pollfd_for_ms(fd, POLLIN, 0) > 0;
+}
+
+/* Bytes are waiting (not merely the close): what a server slipped in after
+ * its 220 to STARTTLS. A close there is not an injection: the handshake
+ * will then fail as a dropped connection. */
 static bool stream_pending(void *ctx)
 {
 	php_smtpmail_conn *conn = ctx;
 	php_socket_t fd;
+	char byte;
 
-	if (php_stream_cast(conn->stream, PHP_STREAM_AS_FD_FOR_SELECT | PHP_STREAM_CAST_INTERNAL, (void **)&fd, 0)
-	    != SUCCESS) {
+	if (!stream_readable(conn, &fd)) {
 		return false;
 	}
-	return php_pollfd_for_ms(fd, POLLIN, 0) > 0;
+	return recv(fd, &byte, 1, MSG_PEEK) > 0;
 }
 
 /* ext/openssl reports TLS failures as PHP warnings. Within a send they belong in
@@ -190,7 +207,15 @@ static smtp_rc_t stream_starttls(void *ctx, uint64_t deadline_ms, smtp_error_t *
 			zend_clear_exception();
 		}
 		const char *hint = tls_hint(detail);
-		return smtp_error_set(err, SMTP_E_TLS, SMTP_STAGE_TLS, 0, "TLS handshake failed%s%s%s%s%s",
+		/* A handshake the peer cut short or never answered is a connection
+		 * failure (transient); a refused certificate or protocol is not. */
+		smtp_rc_t kind = timed_out(conn->stream) ? SMTP_E_TIMEOUT
+		                 : (hint == NULL && (php_stream_eof(conn->stream) || strstr(detail, "EOF") != NULL
+		                                     || strstr(detail, "eof") != NULL || strstr(detail, "reset") != NULL
+		                                     || strstr(detail, "Broken pipe") != NULL || strstr(detail, "timed out") != NULL))
+		                       ? SMTP_E_CLOSED
+		                       : SMTP_E_TLS;
+		return smtp_error_set(err, kind, SMTP_STAGE_TLS, 0, "TLS handshake failed%s%s%s%s%s",
 		                      detail[0] ? ": " : "", detail, hint != NULL ? " (" : "", hint != NULL ? hint : "",
 		                      hint != NULL ? ")" : "");
 	}
@@ -290,6 +315,9 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmai
 		zend_string_release(errstr);
 	}
 	php_stream_set_option(conn->stream, PHP_STREAM_OPTION_READ_BUFFER, PHP_STREAM_BUFFER_NONE, NULL);
+	/* A failed send or receive is reported by the session, with its stage: not
+	 * also as a PHP notice ("Send of N bytes failed"). */
+	conn->stream->flags |= PHP_STREAM_FLAG_SUPPRESS_ERRORS;
 	{
 		/* Commands are batched into one write per round trip already; Nagle's
 		 * algorithm would only hold the last segment back for a delayed ACK. */
@@ -329,7 +357,7 @@ void php_smtpmail_stream_close(php_smtpmail_conn *conn)
 
 bool php_smtpmail_stream_has_unread(php_smtpmail_conn *conn)
 {
-	return conn->stream == NULL || stream_pending(conn);
+	return conn->stream == NULL || stream_readable(conn, NULL);
 }
 
 void php_smtpmail_stream_tls_version(php_smtpmail_conn *conn, char *out, size_t cap)

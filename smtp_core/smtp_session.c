@@ -355,7 +355,9 @@ static smtp_rc_t reply_error(smtp_session_t *s, smtp_stage_t stage, const char *
 	if (err != NULL) {
 		memcpy(err->enhanced, r->enhanced, sizeof(err->enhanced));
 	}
-	return die(s, SMTP_E_REPLY, true);
+	/* RFC 5321 3.8: after a 421 the server closes the channel; nothing more
+	 * will be answered, not even QUIT. */
+	return die(s, SMTP_E_REPLY, r->code != 421);
 }
 
 /* Reads a reply and requires its first digit to be `want` (2 = positive completion, 3 = intermediate). */
@@ -789,11 +791,14 @@ static smtp_rc_t transaction(smtp_session_t *s, const char *from, const char *co
 		mail_ok = reply(s)->code / 100 == 2;
 		if (!mail_ok) {
 			smtp_rc_t failed = reply_error(s, SMTP_STAGE_MAIL, "the server refused the sender", err);
-			/* Read the RCPT and DATA replies too, so the dialogue stays in step for QUIT. */
-			for (i = 0; i <= nrcpts && read_reply(s, SMTP_STAGE_RCPT, NULL) == SMTP_OK; i++) {
-			}
-			if (i <= nrcpts) {
-				s->in_sync = false;
+			/* Read the RCPT and DATA replies too, so the dialogue stays in step
+			 * for QUIT; a server that said 421 will not send them. */
+			if (s->in_sync) {
+				for (i = 0; i <= nrcpts && read_reply(s, SMTP_STAGE_RCPT, NULL) == SMTP_OK; i++) {
+				}
+				if (i <= nrcpts) {
+					s->in_sync = false;
+				}
 			}
 			return failed;
 		}
