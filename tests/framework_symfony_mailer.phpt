@@ -110,7 +110,7 @@ try {
 ?>
 --EXPECTF--
 transport: smtpmail://127.0.0.1
-Symfony\Component\Mailer\SentMessage: sent: 250 2.0.0 Ok: queued as %s
+Symfony\Component\Mailer\SentMessage: 250 2.0.0 Ok: queued as %s
 sym-to: Return-Path <sym-from@smtpmail.test>, Delivered-To sym-to@smtpmail.test, ESMTPSA, To =?utf-8?Q?T=C3=B6?= Person <sym-to@smtpmail.test>, Cc sym-cc@smtpmail.test, Bcc headers 0, Subject Symfony through smtpmail: Grüße
   text/plain, no filename, 216 bytes, text intact
   text/html, no filename, 46 bytes, html intact
@@ -126,7 +126,7 @@ sym-bcc: Return-Path <sym-from@smtpmail.test>, Delivered-To sym-bcc@smtpmail.tes
 one message for all: yes
 refused: Symfony\Component\Mailer\Exception\TransportException, code 550, previous SmtpMail\RecipientException (stage rcpt, permanent true)
   [rcpt] 127.0.0.1:2587: the server refused the recipient <reject-sym@smtpmail.test>: 550 5.1.1 <reject-sym@smtpmail.test>: Recipient address rejected: Recipient rejected by the test relay
-partial: sent: 250 2.0.0 Ok: queued as %s
+partial: 250 2.0.0 Ok: queued as %s
 refused <reject-sym-partial@smtpmail.test>: 550 5.1.1 <reject-sym-partial@smtpmail.test>: Recipient address rejected: Recipient rejected by the test relay
 partial: sym-partial has 1 copy
 unreachable: Symfony\Component\Mailer\Exception\TransportException, previous SmtpMail\ConnectException, transient true

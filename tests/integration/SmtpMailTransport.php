@@ -16,6 +16,9 @@
  * takes some and refuses others, the message has gone to those it took, so
  * send() returns (throwing would make a retry send it to them twice); the
  * refused ones are logged as a warning and appended to the debug text.
+ * With smtpmail.spool_dir set, what a later try may still deliver (the whole
+ * message after a transient failure, or every message with smtpmail.deferred)
+ * is spooled instead, and send() returns.
  */
 
 declare(strict_types=1);
@@ -49,8 +52,11 @@ final class SmtpMailTransport extends AbstractTransport
             throw new TransportException($e->getMessage(), $e->getCode(), $e);
         }
 
-        $message->appendDebug(sprintf("%s: %s\n", $result['spooled'] ? 'spooled as ' . $result['spool_id'] : 'sent',
-            $result['reply']));
+        $message->appendDebug($result['reply'] !== '' ? $result['reply'] . "\n" : '');
+        if ($result['spooled']) {
+            /* In smtpmail.spool_dir, for smtp_spool_flush() to send. */
+            $message->appendDebug("spooled as {$result['spool_id']}\n");
+        }
         foreach ($result['rejected'] as $address => $reply) {
             $message->appendDebug("refused <$address>: $reply\n");
             $this->getLogger()->warning('The relay refused a recipient: {reply}', ['address' => $address, 'reply' => $reply]);
