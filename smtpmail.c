@@ -59,8 +59,11 @@ static PHP_INI_DISP(display_secret)
 {
 	zend_string *value = type == ZEND_INI_DISPLAY_ORIG && ini_entry->modified ? ini_entry->orig_value : ini_entry->value;
 
-	PHPWRITE(value != NULL && ZSTR_LEN(value) > 0 ? "********" : "no value",
-	         value != NULL && ZSTR_LEN(value) > 0 ? 8 : 8);
+	if (value != NULL && ZSTR_LEN(value) > 0) {
+		PUTS("********");
+	} else {
+		PUTS("no value");
+	}
 }
 
 PHP_INI_BEGIN()
@@ -1307,6 +1310,10 @@ PHP_FUNCTION(smtp_send_raw)
 		zend_argument_value_error(2, "must not be empty");
 		RETURN_THROWS();
 	}
+	if (options != NULL && zend_hash_str_exists(options, "from", sizeof("from") - 1)) {
+		zend_argument_value_error(4, "cannot contain option \"from\": the envelope sender is argument #1 ($from)");
+		RETURN_THROWS();
+	}
 	if (!load_settings(&settings, options, 4)) {
 		RETURN_THROWS();
 	}
@@ -1447,6 +1454,59 @@ static bool mail_headers_malformed(const char *hdr, size_t len)
 	return false;
 }
 
+/* What PHP's internal php_mail() does around the hand-off, in its order: the
+ * mail.log line, the X-PHP-Originating-Script header (mail.add_x_header), the
+ * refusal of malformed header line breaks; then the relay instead of
+ * sendmail. For mail() and error_log() type 1, its two callers we replace. */
+static bool php_mail_through_relay(const smtpmail_settings_t *settings, const char *to, const char *subject,
+                                   const char *message, size_t message_len, const char *headers, size_t headers_len,
+                                   const char *sender)
+{
+	smart_str all_headers = {0};
+	smtpmail_input_t in;
+	bool ok;
+
+	php_smtpmail_mail_log(to, headers, subject);
+	if (PG(mail_x_header)) {
+		const char *script = zend_get_executed_filename();
+		zend_string *base = php_basename(script, strlen(script), NULL, 0);
+		smart_str_appends(&all_headers, "X-PHP-Originating-Script: ");
+		/* As PHP's mail(): the uid that owns the running script. */
+		php_statpage();
+		smart_str_append_long(&all_headers, (zend_long)BG(page_uid));
+		smart_str_appendc(&all_headers, ':');
+		smart_str_append(&all_headers, base);
+		zend_string_release(base);
+		if (headers_len > 0) {
+			smart_str_appendl(&all_headers, "\r\n", 2);
+		}
+	}
+	if (headers_len > 0) {
+		smart_str_appendl(&all_headers, headers, headers_len);
+	}
+	smart_str_0(&all_headers);
+	if (all_headers.s != NULL && mail_headers_malformed(ZSTR_VAL(all_headers.s), ZSTR_LEN(all_headers.s))) {
+		php_error_docref(NULL, E_WARNING, "Multiple or malformed newlines found in additional_header");
+		smart_str_free(&all_headers);
+		return false;
+	}
+	memset(&in, 0, sizeof(in));
+	in.to = to;
+	in.to_len = strlen(to);
+	in.subject = subject;
+	in.subject_len = strlen(subject);
+	in.message = message;
+	in.message_len = message_len;
+	if (all_headers.s != NULL) {
+		in.headers = ZSTR_VAL(all_headers.s);
+		in.headers_len = ZSTR_LEN(all_headers.s);
+	}
+	in.sender = sender;
+	ok = send_message(settings, &in, false, NULL);
+	smart_str_free(&all_headers);
+	return ok;
+}
+
 /* Replaces PHP's mail() while smtpmail.host is set: same signature, same
  * argument checks, true when the relay accepted the message, else false and
  * a warning naming the stage and the server's reply. */
@@ -1460,9 +1520,7 @@ static PHP_FUNCTION(smtpmail_mail)
 	zend_string *headers = NULL;
 	const char *forced = INI_STR("mail.force_extra_parameters");
 	smtpmail_settings_t settings;
-	smtpmail_input_t in;
 	char *to_r, *subject_r, *sender = NULL;
-	smart_str all_headers = {0};
 
 	if (SMTPMAIL_G(host) == NULL || SMTPMAIL_G(host)[0] == '\0') {
 		original_mail_handler(INTERNAL_FUNCTION_PARAM_PASSTHRU);
@@ -1499,61 +1557,24 @@ static PHP_FUNCTION(smtpmail_mail)
 		RETURN_FALSE;
 	}
 
-	if (PG(mail_x_header)) {
-		const char *script = zend_get_executed_filename();
-		zend_string *base = php_basename(script, strlen(script), NULL, 0);
-		smart_str_appends(&all_headers, "X-PHP-Originating-Script: ");
-		/* As PHP's mail(): the uid that owns the running script. */
-		php_statpage();
-		smart_str_append_long(&all_headers, (zend_long)BG(page_uid));
-		smart_str_appendc(&all_headers, ':');
-		smart_str_append(&all_headers, base);
-		zend_string_release(base);
-		if (headers != NULL && ZSTR_LEN(headers) > 0) {
-			smart_str_appendl(&all_headers, "\r\n", 2);
-		}
-	}
-	if (headers != NULL) {
-		smart_str_append(&all_headers, headers);
-		zend_string_release(headers);
-	}
-	smart_str_0(&all_headers);
-	if (all_headers.s != NULL && mail_headers_malformed(ZSTR_VAL(all_headers.s), ZSTR_LEN(all_headers.s))) {
-		php_error_docref(NULL, E_WARNING, "Multiple or malformed newlines found in additional_header");
-		smart_str_free(&all_headers);
-		RETURN_FALSE;
-	}
-
 	if (forced != NULL && forced[0] != '\0') {
 		sender = sendmail_params_sender(forced);
 	} else if (extra != NULL) {
 		sender = sendmail_params_sender(ZSTR_VAL(extra));
 	}
-
 	to_r = mail_clean_field(to, to_len);
 	subject_r = mail_clean_field(subject, subject_len);
-	php_smtpmail_mail_log(to_r, all_headers.s != NULL ? ZSTR_VAL(all_headers.s) : NULL, subject_r);
-	memset(&in, 0, sizeof(in));
-	in.to = to_r;
-	in.to_len = strlen(to_r);
-	in.subject = subject_r;
-	in.subject_len = strlen(subject_r);
-	in.message = message;
-	in.message_len = message_len;
-	if (all_headers.s != NULL) {
-		in.headers = ZSTR_VAL(all_headers.s);
-		in.headers_len = ZSTR_LEN(all_headers.s);
-	}
-	in.sender = sender;
-
-	RETVAL_BOOL(send_message(&settings, &in, false, NULL));
-
+	RETVAL_BOOL(php_mail_through_relay(&settings, to_r, subject_r, message, message_len,
+	                                   headers != NULL ? ZSTR_VAL(headers) : NULL, headers != NULL ? ZSTR_LEN(headers) : 0,
+	                                   sender));
 	efree(to_r);
 	efree(subject_r);
 	if (sender != NULL) {
 		efree(sender);
 	}
-	smart_str_free(&all_headers);
+	if (headers != NULL) {
+		zend_string_release(headers);
+	}
 }
 
 /* error_log($message, 1, $to, $headers) mails the message through PHP's
@@ -1565,7 +1586,6 @@ static PHP_FUNCTION(smtpmail_error_log)
 	size_t message_len, to_len = 0, headers_len = 0;
 	zend_long type = 0;
 	smtpmail_settings_t settings;
-	smtpmail_input_t in;
 
 	if (SMTPMAIL_G(host) == NULL || SMTPMAIL_G(host)[0] == '\0' || ZEND_NUM_ARGS() < 2) {
 		original_error_log_handler(INTERNAL_FUNCTION_PARAM_PASSTHRU);
@@ -1589,16 +1609,8 @@ static PHP_FUNCTION(smtpmail_error_log)
 		settings_failure_as_warning();
 		RETURN_FALSE;
 	}
-	memset(&in, 0, sizeof(in));
-	in.to = to != NULL ? to : "";
-	in.to_len = to_len;
-	in.subject = "PHP error_log message";
-	in.subject_len = sizeof("PHP error_log message") - 1;
-	in.message = message;
-	in.message_len = message_len;
-	in.headers = headers;
-	in.headers_len = headers_len;
-	RETURN_BOOL(send_message(&settings, &in, false, NULL));
+	RETURN_BOOL(php_mail_through_relay(&settings, to != NULL ? to : "", "PHP error_log message", message, message_len,
+	                                   headers, headers_len, NULL));
 }
 
 static zval *exception_property(zval *object, const char *name, size_t len, zval *rv)
