@@ -12,7 +12,7 @@ $f = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['expect_pipelined', ['MA
     ['read_data'], ['send', "250 2.0.0 Ok: queued as MIX1\r\n"], ['quit']]);
 $r = fault_send($f, [], ['a@example.org', 'b@example.org', 'c@example.org']);
 fault_show($r['e']);
-echo json_encode($r['result'], JSON_PRETTY_PRINT), "\n";
+echo json_encode(array_intersect_key($r['result'] ?? [], array_flip(['queue_id', 'accepted', 'rejected', 'reply'])), JSON_PRETTY_PRINT), "\n";
 $t = fault_transcript($f);
 echo 'messages sent: ', substr_count($t, "\r\n.\r\n"), "\n";
 echo implode("\n", fault_events($f)), "\n";
@@ -29,9 +29,7 @@ no exception
         "b@example.org": "550 5.1.1 <b@example.org>: Recipient address rejected: User unknown",
         "c@example.org": "450 4.2.0 <c@example.org>: Recipient address rejected: Greylisted"
     },
-    "reply": "250 2.0.0 Ok: queued as MIX1",
-    "spooled": false,
-    "spool_id": null
+    "reply": "250 2.0.0 Ok: queued as MIX1"
 }
 messages sent: 1
 conn 1 offset 0
