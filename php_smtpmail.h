@@ -100,6 +100,67 @@ ZEND_EXTERN_MODULE_GLOBALS(smtpmail)
 ZEND_TSRMLS_CACHE_EXTERN()
 #endif
 
+/* What a message needs from the caller, already checked for types. */
+typedef struct {
+	const char *to;
+	size_t to_len;
+	const char *subject;
+	size_t subject_len;
+	const char *message;
+	size_t message_len;
+	const char *headers;
+	size_t headers_len;
+	const char *sender;  /* mail()'s -f, or NULL */
+	/* smtp_send_raw(): the message is complete; the envelope is given. */
+	bool raw;
+	const char *raw_from;
+	size_t raw_from_len;
+	HashTable *raw_rcpts;
+} php_smtpmail_input_t;
+
+typedef struct {
+	zend_long sent, deferred, failed;
+} php_smtpmail_flush_counts_t;
+
+/* smtpmail.c: the exception classes (SmtpMail\...). */
+extern zend_class_entry *php_smtpmail_exception_ce;
+extern zend_class_entry *php_smtpmail_connect_exception_ce;
+extern zend_class_entry *php_smtpmail_tls_exception_ce;
+extern zend_class_entry *php_smtpmail_auth_exception_ce;
+extern zend_class_entry *php_smtpmail_sender_exception_ce;
+extern zend_class_entry *php_smtpmail_recipient_exception_ce;
+extern zend_class_entry *php_smtpmail_data_exception_ce;
+extern zend_class_entry *php_smtpmail_unknown_outcome_exception_ce;
+
+/* A setting that is set: NULL for NULL or "". */
+static inline const char *php_smtpmail_nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/* smtpmail_settings.c */
+/* Reads $options (may be NULL) over php.ini into s. Throws (ValueError or
+ * TypeError naming argument arg_num) and returns false on a bad setting. */
+bool php_smtpmail_load_settings(php_smtpmail_settings_t *s, HashTable *options, uint32_t arg_num);
+/* Makes relay i of s->relays the one to connect to. */
+void php_smtpmail_use_relay(php_smtpmail_settings_t *s, size_t i);
+
+/* smtpmail_send.c */
+/* Sends one message with failover and the spool. True when a relay accepted
+ * it or it was spooled; otherwise it has thrown (as_exception) or warned.
+ * return_value (may be NULL) receives the result array. */
+bool php_smtpmail_send_message(const php_smtpmail_settings_t *s, const php_smtpmail_input_t *in, bool as_exception,
+                               zval *return_value);
+/* Sends what the spool dir holds; false after throwing when it cannot be read. */
+bool php_smtpmail_spool_flush(const php_smtpmail_settings_t *s, const char *dir, bool force, zend_long limit,
+                              php_smtpmail_flush_counts_t *counts);
+/* End of request: frees a send that a fatal error or a timeout interrupted. */
+void php_smtpmail_send_request_end(void);
+
+/* smtpmail_mail.c */
+void php_smtpmail_hooks_install(void);
+void php_smtpmail_hooks_remove(void);
+
 /* smtpmail_stream.c: the transport on PHP streams. */
 /* Connects conn to its peer (TLS from the first byte when implicit_tls), with
  * the certificate checks of s; a persistent stream when conn->persistent. */

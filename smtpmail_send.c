@@ -1,0 +1,742 @@
+/*
+ * smtpmail_send.c: one message from the caller to a relay, and the spool.
+ * Builds the envelope and header block (smtp_core/smtp_message), tries the
+ * relays in order over kept sessions (smtpmail_pool.c), keeps in the spool
+ * what a later try may still deliver, logs, and turns the outcome into a
+ * result array, an exception or a warning in exactly one place.
+ */
+#ifdef HAVE_CONFIG_H
+# include "config.h"
+#endif
+
+#include "php.h"
+#include "zend_exceptions.h"
+#include "zend_smart_str.h"
+
+#include "php_smtpmail.h"
+#include "smtp_core/smtp_addr.h"
+#include "smtp_core/smtp_canon.h"
+#include "smtp_core/smtp_compat.h"
+#include "smtp_core/smtp_message.h"
+#include "smtp_core/smtp_spool.h"
+
+typedef php_smtpmail_settings_t smtpmail_settings_t;
+typedef php_smtpmail_input_t smtpmail_input_t;
+
+/* One send in progress. It lives in the module globals while the core runs so
+ * RSHUTDOWN can free it if a fatal error unwinds through a blocking read. */
+typedef struct smtpmail_job {
+	php_smtpmail_conn *conn;   /* acquired from the pool, not yet released */
+	smtp_composed_t composed;
+	smtp_send_result_t result;
+	char *envelope_from;
+	char tls_version[32];   /* of the connection that carried the transaction */
+	smart_str transcript;   /* options["transcript"] */
+} smtpmail_job_t;
+
+static void job_free(smtpmail_job_t *job)
+{
+	if (job == NULL) {
+		return;
+	}
+	/* Only an interrupted send still holds its connection: the dialogue is in
+	 * an unknown state, so no QUIT. */
+	php_smtpmail_conn_close(job->conn, false);
+	smtp_composed_destroy(&job->composed);
+	smtp_send_result_destroy(&job->result);
+	free(job->envelope_from);
+	smart_str_free(&job->transcript);
+	efree(job);
+}
+
+static smtpmail_job_t *job_new(void)
+{
+	smtpmail_job_t *job = ecalloc(1, sizeof(*job));
+	smtp_composed_init(&job->composed);
+	smtp_send_result_init(&job->result);
+	job_free(SMTPMAIL_G(active_job));
+	SMTPMAIL_G(active_job) = job;
+	return job;
+}
+
+static void job_done(smtpmail_job_t *job)
+{
+	if (SMTPMAIL_G(active_job) == job) {
+		SMTPMAIL_G(active_job) = NULL;
+	}
+	job_free(job);
+}
+
+/* The exception class for a failed stage. */
+static zend_class_entry *exception_class(smtp_stage_t stage)
+{
+	switch (stage) {
+	case SMTP_STAGE_CONNECT:
+	case SMTP_STAGE_GREETING:
+	case SMTP_STAGE_EHLO:
+		return php_smtpmail_connect_exception_ce;
+	case SMTP_STAGE_TLS:
+		return php_smtpmail_tls_exception_ce;
+	case SMTP_STAGE_AUTH:
+		return php_smtpmail_auth_exception_ce;
+	case SMTP_STAGE_MAIL:
+		return php_smtpmail_sender_exception_ce;
+	case SMTP_STAGE_RCPT:
+		return php_smtpmail_recipient_exception_ce;
+	case SMTP_STAGE_DATA:
+		return php_smtpmail_data_exception_ce;
+	default:
+		return php_smtpmail_exception_ce;
+	}
+}
+
+/* The one place a core error becomes PHP's (STYLE 12): an exception for
+ * smtp_send(), false plus a warning for mail(). */
+/* The likely fix for the failures people meet most (STYLE 8: the policy of
+ * wording lives here, in one place). NULL when there is nothing useful to add. */
+static const char *failure_hint(const smtp_error_t *err, const smtpmail_settings_t *relay)
+{
+	switch (err->stage) {
+	case SMTP_STAGE_CONNECT:
+		if (strstr(err->message, "refused") != NULL) {
+			return "nothing accepts connections there: check smtpmail.host and smtpmail.port";
+		}
+		if (strstr(err->message, "timed out") != NULL || strstr(err->message, "Operation now in progress") != NULL) {
+			return "a firewall may block the port: many networks block outgoing mail ports (25, 465, 587)";
+		}
+		if (strstr(err->message, "getaddrinfo") != NULL || strstr(err->message, "resolve") != NULL
+		    || strstr(err->message, "not known") != NULL) {
+			return "the host name does not resolve: check smtpmail.host";
+		}
+		return NULL;
+	case SMTP_STAGE_GREETING:
+		if (err->rc == SMTP_E_TIMEOUT && relay->tls != SMTP_TLS_IMPLICIT) {
+			return relay->port == 465 ? "port 465 speaks TLS from the first byte: use tls=implicit"
+			                          : "a port that expects TLS from the first byte needs tls=implicit";
+		}
+		return NULL;
+	case SMTP_STAGE_AUTH:
+		if (err->code == 534 || strcmp(err->enhanced, "5.7.9") == 0 || strstr(err->message, "pplication-specific") != NULL) {
+			return "the provider wants an app password, or OAuth 2 (smtpmail.oauth_token)";
+		}
+		if (err->code == 535) {
+			return "check the username and password; accounts with two-step verification need an app password";
+		}
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+static void report_failure(const smtp_error_t *err, const smtpmail_settings_t *relay, const char *peer,
+                           const char *earlier, bool unknown_outcome, zend_string *transcript, bool as_exception)
+{
+	char text[2 * SMTP_ERROR_MESSAGE_MAX + 600];
+	const char *hint = failure_hint(err, relay);
+
+	snprintf(text, sizeof(text), "[%s] %s: %s%s%s%s%s%s%s", smtp_stage_name(err->stage), peer, err->message,
+	         unknown_outcome ? " after the whole message was sent: the relay may or may not have accepted it" : "",
+	         hint != NULL ? " (" : "", hint != NULL ? hint : "", hint != NULL ? ")" : "",
+	         earlier[0] != '\0' ? " (after failing over from " : "", earlier);
+	if (earlier[0] != '\0') {
+		size_t n = strlen(text);
+		if (n + 1 < sizeof(text)) {
+			text[n] = ')';
+			text[n + 1] = '\0';
+		}
+	}
+	if (as_exception) {
+		zend_object *ex = zend_throw_exception(
+			unknown_outcome ? php_smtpmail_unknown_outcome_exception_ce : exception_class(err->stage), text, err->code);
+		zend_update_property_string(php_smtpmail_exception_ce, ex, "stage", sizeof("stage") - 1, smtp_stage_name(err->stage));
+		zend_update_property_bool(php_smtpmail_exception_ce, ex, "transient", sizeof("transient") - 1,
+		                          unknown_outcome || smtp_error_is_transient(err));
+		zend_update_property_string(php_smtpmail_exception_ce, ex, "enhancedStatus", sizeof("enhancedStatus") - 1, err->enhanced);
+		if (transcript != NULL) {
+			zend_update_property_str(php_smtpmail_exception_ce, ex, "transcript", sizeof("transcript") - 1, transcript);
+		}
+	} else {
+		php_error_docref(NULL, E_WARNING, "%s", text);
+	}
+}
+
+/* A kept session the server dropped while idle fails this way before the
+ * message went out; then a fresh connection may safely try again. */
+static bool stale_session_error(const smtp_error_t *err)
+{
+	return err->rc == SMTP_E_CLOSED || err->rc == SMTP_E_IO || err->rc == SMTP_E_TIMEOUT
+	       || (err->rc == SMTP_E_REPLY && err->code == 421);
+}
+
+static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, smtp_error_t *err)
+{
+	smtp_piece_t pieces[2];
+
+	pieces[0].data = job->composed.head.data;
+	pieces[0].len = job->composed.head.len;
+	/* The body goes out straight from the caller's string: no copy. */
+	pieces[1].data = in->message;
+	pieces[1].len = in->message_len;
+	php_smtpmail_stream_tls_version(job->conn, job->tls_version, sizeof(job->tls_version));
+	return smtp_session_send(job->conn->session, job->envelope_from,
+	                         (const char *const *)job->composed.rcpts.items, job->composed.rcpts.count,
+	                         pieces, 2, &job->result, err);
+}
+
+/* Sends over a kept session when there is one, else over a new connection.
+ * A kept session that turns out dead before the message went out is replaced
+ * once: the message is neither lost nor sent twice. */
+static smtp_rc_t deliver(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in,
+                         smtp_error_t *err)
+{
+	bool reused = false;
+	smtp_rc_t rc = php_smtpmail_pool_acquire(s, false, &job->conn, &reused, err);
+
+	if (rc == SMTP_OK) {
+		rc = transaction(job, in, err);
+		if (rc != SMTP_OK && reused && !job->result.data_sent && stale_session_error(err)) {
+			php_smtpmail_conn_close(job->conn, false);
+			job->conn = NULL;
+			smtp_send_result_destroy(&job->result);
+			smtp_error_clear(err);
+			rc = php_smtpmail_pool_acquire(s, true, &job->conn, &reused, err);
+			if (rc == SMTP_OK) {
+				rc = transaction(job, in, err);
+			}
+		}
+	}
+	if (job->conn != NULL) {
+		php_smtpmail_pool_release(s, job->conn);
+		job->conn = NULL;
+	}
+	return rc;
+}
+
+/* Builds the header block and the envelope into the job. On failure fills err (stage MESSAGE). */
+/* smtp_send_raw(): the caller built the message; only the envelope is checked. */
+static smtp_rc_t prepare_raw(smtpmail_job_t *job, const smtpmail_input_t *in, smtp_error_t *err)
+{
+	zval *v;
+	smtp_rc_t rc;
+
+	/* RFC 5321 4.5.5: the null reverse-path "<>" is for bounces and reports. */
+	if (in->raw_from_len == 0) {
+		job->envelope_from = strdup("");
+	} else {
+		rc = smtp_addr_parse_mailbox(in->raw_from, in->raw_from_len, &job->envelope_from, err);
+		if (rc != SMTP_OK) {
+			return rc;
+		}
+	}
+	ZEND_HASH_FOREACH_VAL(in->raw_rcpts, v) {
+		char *addr = NULL;
+		ZVAL_DEREF(v);
+		rc = smtp_addr_parse_mailbox(Z_STRVAL_P(v), Z_STRLEN_P(v), &addr, err);
+		if (rc == SMTP_OK) {
+			rc = smtp_addr_list_add(&job->composed.rcpts, addr, strlen(addr), err);
+		}
+		free(addr);
+		if (rc != SMTP_OK) {
+			return rc;
+		}
+	} ZEND_HASH_FOREACH_END();
+	if (job->composed.rcpts.count == 0) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0, "no recipients");
+	}
+	return smtp_canon_check(in->message, in->message_len, err);
+}
+
+static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in, smtp_error_t *err)
+{
+	smtp_compose_t compose;
+	const char *configured = in->sender;
+	char *configured_addr = NULL;
+	smtp_rc_t rc;
+
+	if (in->raw) {
+		return prepare_raw(job, in, err);
+	}
+	if (configured == NULL) {
+		configured = s->from;
+	}
+	if (configured == NULL) {
+		configured = php_smtpmail_nonempty(INI_STR("sendmail_from"));
+	}
+	if (configured != NULL) {
+		rc = smtp_addr_parse_mailbox(configured, strlen(configured), &configured_addr, err);
+		if (rc != SMTP_OK) {
+			return rc;
+		}
+	}
+
+	memset(&compose, 0, sizeof(compose));
+	compose.to = in->to_len > 0 ? in->to : NULL;
+	compose.to_len = in->to_len;
+	compose.subject = in->subject;
+	compose.subject_len = in->subject_len;
+	compose.headers = in->headers;
+	compose.headers_len = in->headers_len;
+	compose.from = configured_addr;
+	if (compose.from == NULL && s->username != NULL && strchr(s->username, '@') != NULL) {
+		compose.from = s->username;
+	}
+	compose.now = time(NULL);
+	rc = SMTP_OK;
+	/* The composer prefers the From address's domain; this host's name is the fallback. */
+	compose.msgid_domain = s->helo;
+	rc = smtp_message_compose(&compose, &job->composed, err);
+	if (rc != SMTP_OK) {
+		free(configured_addr);
+		return rc;
+	}
+	if (configured_addr != NULL) {
+		job->envelope_from = configured_addr;
+	} else if (job->composed.from_addr != NULL) {
+		job->envelope_from = strdup(job->composed.from_addr);
+	} else if (compose.from != NULL) {
+		job->envelope_from = strdup(compose.from);
+	}
+	if (job->envelope_from == NULL) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "no envelope sender: set smtpmail.from, pass a From header, or an address as username");
+	}
+	if (job->composed.rcpts.count == 0) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "no recipients: the To argument is empty and there is no To, Cc or Bcc header");
+	}
+	/* A doomed message never starts a transaction: long lines are found before connecting. */
+	rc = smtp_canon_check(job->composed.head.data, job->composed.head.len, err);
+	if (rc == SMTP_OK) {
+		rc = smtp_canon_check(in->message, in->message_len, err);
+	}
+	return rc;
+}
+
+static void result_to_array(const smtpmail_job_t *job, zval *return_value)
+{
+	zval accepted, rejected;
+	const smtp_send_result_t *res = &job->result;
+
+	array_init(return_value);
+	if (res->queue_id[0] != '\0') {
+		add_assoc_string(return_value, "queue_id", res->queue_id);
+	} else {
+		add_assoc_null(return_value, "queue_id");
+	}
+	array_init(&accepted);
+	array_init(&rejected);
+	for (size_t i = 0; i < res->nrcpts; i++) {
+		const char *addr = job->composed.rcpts.items[i];
+		if (res->rcpt[i].code / 100 == 2) {
+			add_next_index_string(&accepted, addr);
+		} else {
+			add_assoc_string(&rejected, addr, res->rcpt[i].reply);
+		}
+	}
+	add_assoc_zval(return_value, "accepted", &accepted);
+	add_assoc_zval(return_value, "rejected", &rejected);
+	add_assoc_string(return_value, "reply", res->reply);
+	add_assoc_bool(return_value, "spooled", false);
+	add_assoc_null(return_value, "spool_id");
+}
+
+/* RFC 6409 submission to a list of relays: a failure before any relay may
+ * have the message (connect, greeting, TLS, or a transient reply) moves on to
+ * the next relay; a permanent refusal does not, nor does a lost reply after
+ * the final dot (the message may be there: another relay would duplicate it). */
+static bool try_next_relay(const smtp_error_t *err, const smtp_send_result_t *res)
+{
+	if (res->data_sent) {
+		return false;
+	}
+	switch (err->stage) {
+	case SMTP_STAGE_CONNECT:
+	case SMTP_STAGE_GREETING:
+	case SMTP_STAGE_TLS:
+		return true;
+	default:
+		return smtp_error_is_transient(err);
+	}
+}
+
+static void format_peer(char *out, size_t cap, const smtpmail_settings_t *s)
+{
+	snprintf(out, cap, strchr(s->host, ':') != NULL ? "[%s]:" ZEND_LONG_FMT : "%s:" ZEND_LONG_FMT, s->host, s->port);
+}
+
+/* What one attempt over the relay list came to. */
+typedef struct {
+	smtp_rc_t rc;
+	smtp_error_t err;
+	smtpmail_settings_t relay;          /* the last relay tried */
+	char peer[SMTPMAIL_HOST_MAX + 16];
+	char earlier[SMTP_ERROR_MESSAGE_MAX];
+	bool unknown_outcome;               /* RFC 1047: the final dot went out, no reply came back */
+} smtpmail_attempt_t;
+
+/* Tries the relays in order (failover) with the job's envelope and message. */
+static void attempt_relays(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in,
+                           smtpmail_attempt_t *a)
+{
+	size_t i;
+
+	a->relay = *s;
+	a->earlier[0] = '\0';
+	a->rc = SMTP_E_INTERNAL;
+	for (i = 0; i < s->nrelays; i++) {
+		php_smtpmail_use_relay(&a->relay, i);
+		format_peer(a->peer, sizeof(a->peer), &a->relay);
+		smtp_send_result_destroy(&job->result);
+		smtp_send_result_init(&job->result);
+		smtp_error_clear(&a->err);
+		a->rc = deliver(job, &a->relay, in, &a->err);
+		if (a->rc == SMTP_OK || i + 1 == s->nrelays || !try_next_relay(&a->err, &job->result)) {
+			break;
+		}
+		/* Remembered for the final message: what the earlier relays said. */
+		{
+			size_t used = strlen(a->earlier);
+			snprintf(a->earlier + used, sizeof(a->earlier) - used, "%s%s [%s] %s", used > 0 ? "; " : "", a->peer,
+			         smtp_stage_name(a->err.stage), a->err.message);
+		}
+	}
+	/* The final dot went out and no proper reply came back (dropped, silent or
+	 * garbled): the relay may have the message. */
+	a->unknown_outcome = a->rc != SMTP_OK && job->result.data_sent && a->err.rc != SMTP_E_REPLY;
+}
+
+static void log_outcome(const smtpmail_job_t *job, const smtpmail_input_t *in, const char *peer, const char *outcome,
+                        const char *spool_id, const smtp_error_t *err, uint64_t started)
+{
+	php_smtpmail_log_entry_t entry;
+
+	memset(&entry, 0, sizeof(entry));
+	entry.peer = peer;
+	entry.from = job->envelope_from != NULL ? job->envelope_from : "";
+	entry.rcpts = job->composed.rcpts.count;
+	entry.size = job->composed.head.len + in->message_len;
+	entry.outcome = outcome;
+	entry.queue_id = job->result.queue_id;
+	entry.spool_id = spool_id;
+	entry.duration_ms = smtp_clock_ms() - started;
+	entry.tls = job->tls_version;
+	entry.error = err;
+	php_smtpmail_log_send(&entry);
+}
+
+/* Writes the job's message into the spool for smtp_spool_flush() to send later. */
+/* Writes the job's message into the spool for smtp_spool_flush() to send
+ * later, for the recipients in rcpts[0..n). */
+static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_input_t *in, const char *const *rcpts, size_t n,
+                           bool unknown_outcome, char id[SMTP_SPOOL_ID_MAX], smtp_error_t *err)
+{
+	smtp_piece_t pieces[2];
+	smtp_rc_t rc = smtp_spool_prepare(SMTPMAIL_G(spool_dir), err);
+
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	pieces[0].data = job->composed.head.data;
+	pieces[0].len = job->composed.head.len;
+	pieces[1].data = in->message;
+	pieces[1].len = in->message_len;
+	return smtp_spool_write(SMTPMAIL_G(spool_dir), job->envelope_from, rcpts, n, pieces, 2, (uint64_t)time(NULL),
+	                        unknown_outcome, id, err);
+}
+
+/* The recipients a later try may still reach: after a transient failure of
+ * the whole message, every one the relay did not refuse for good; after a
+ * transaction, those it refused for now (4xx). Returns how many; *out is emalloc'd. */
+static size_t recipients_to_retry(const smtpmail_job_t *job, bool whole, const char ***out)
+{
+	const smtp_send_result_t *res = &job->result;
+	size_t i, n = 0;
+
+	*out = safe_emalloc(job->composed.rcpts.count + 1, sizeof(char *), 0);
+	for (i = 0; i < job->composed.rcpts.count; i++) {
+		int code = i < res->nrcpts && res->rcpt != NULL ? res->rcpt[i].code : 0;
+		/* A failed transaction delivered to nobody: everyone not refused for good goes again. */
+		bool retry = whole ? code / 100 != 5 : code / 100 == 4;
+		if (retry) {
+			(*out)[n++] = job->composed.rcpts.items[i];
+		}
+	}
+	return n;
+}
+
+/* options["transcript"]: the dialogue, for debugging, with AUTH payloads redacted. */
+static void add_transcript(zval *result, zend_string *transcript)
+{
+	if (transcript != NULL) {
+		add_assoc_str(result, "transcript", zend_string_copy(transcript));
+	}
+}
+
+static void spooled_result(zval *return_value, const char *id, const char *why)
+{
+	zval empty;
+
+	array_init(return_value);
+	add_assoc_null(return_value, "queue_id");
+	array_init(&empty);
+	add_assoc_zval(return_value, "accepted", &empty);
+	array_init(&empty);
+	add_assoc_zval(return_value, "rejected", &empty);
+	add_assoc_string(return_value, "reply", why);
+	add_assoc_bool(return_value, "spooled", true);
+	add_assoc_string(return_value, "spool_id", id);
+}
+
+/* The whole send for both entry points. Returns true when a relay accepted the
+ * message or it was spooled; otherwise it has thrown (smtp_send) or warned (mail).
+ * With smtpmail.spool_dir set, a message no relay could take for a transient
+ * reason (or whose final reply was lost) is kept in the spool instead of lost;
+ * with smtpmail.deferred, every message goes to the spool without trying. */
+bool php_smtpmail_send_message(const smtpmail_settings_t *s, const smtpmail_input_t *in, bool as_exception,
+                         zval *return_value)
+{
+	smtpmail_job_t *job = job_new();
+	smtpmail_attempt_t a;
+	uint64_t started = smtp_clock_ms();
+	smtpmail_settings_t traced;
+	zend_string *transcript = NULL;
+	bool spool = SMTPMAIL_G(spool_dir) != NULL && SMTPMAIL_G(spool_dir)[0] != '\0';
+	bool deferred = spool && SMTPMAIL_G(deferred);
+	bool spooled_part = false;
+	char spool_id[SMTP_SPOOL_ID_MAX];
+
+	memset(&a, 0, sizeof(a));
+	a.rc = prepare(job, s, in, &a.err);
+	if (a.rc != SMTP_OK) {
+		char text[SMTP_ERROR_MESSAGE_MAX];
+		snprintf(text, sizeof(text), "%s", a.err.message);
+		job_done(job);
+		if (as_exception) {
+			zend_value_error("%s", text);
+		} else {
+			php_error_docref(NULL, E_WARNING, "%s", text);
+		}
+		return false;
+	}
+	if (deferred) {
+		/* Nothing is sent during the request: the flusher does it. */
+		a.relay = *s;
+		format_peer(a.peer, sizeof(a.peer), &a.relay);
+	} else {
+		traced = *s;
+		traced.transcript = s->want_transcript ? &job->transcript : NULL;
+		attempt_relays(job, &traced, in, &a);
+		if (s->want_transcript) {
+			smart_str_0(&job->transcript);
+			transcript = job->transcript.s != NULL ? zend_string_copy(job->transcript.s) : ZSTR_EMPTY_ALLOC();
+		}
+	}
+	/* The spool keeps what a later try may still deliver: the whole message
+	 * after a transient failure (or in deferred mode), else the recipients a
+	 * relay refused only for now. */
+	if (spool) {
+		bool whole = deferred || (a.rc != SMTP_OK && (smtp_error_is_transient(&a.err) || a.unknown_outcome));
+		const char **retry;
+		size_t nretry = recipients_to_retry(job, whole, &retry);
+		smtp_error_t serr;
+
+		if (nretry > 0 && spool_job(job, in, retry, nretry, a.unknown_outcome, spool_id, &serr) == SMTP_OK) {
+			efree(retry);
+			if (whole) {
+				log_outcome(job, in, a.peer, "spooled", spool_id, deferred ? NULL : &a.err, started);
+				if (return_value != NULL) {
+					spooled_result(return_value, spool_id, deferred ? "" : a.err.message);
+					add_transcript(return_value, transcript);
+				}
+				job_done(job);
+				if (transcript != NULL) {
+					zend_string_release(transcript);
+				}
+				return true;
+			}
+			spooled_part = true;
+		} else {
+			efree(retry);
+			if (nretry > 0) {
+				/* The spool failed too: report both; what it could not keep is not kept. */
+				size_t used = strlen(a.err.message);
+				snprintf(a.err.message + used, sizeof(a.err.message) - used, "%snot spooled either: %s",
+				         used > 0 ? "; " : "", serr.message);
+				if (deferred || a.rc == SMTP_OK) {
+					a.rc = serr.rc;
+					a.err.rc = serr.rc;
+					a.err.stage = SMTP_STAGE_NONE;
+				}
+			}
+		}
+	}
+	if (spooled_part && a.rc != SMTP_OK) {
+		size_t used = strlen(a.err.message);
+		snprintf(a.err.message + used, sizeof(a.err.message) - used, " (the recipients refused for now are spooled as %s)",
+		         spool_id);
+	}
+	log_outcome(job, in, a.peer, a.rc == SMTP_OK ? "sent" : "failed", NULL, a.rc == SMTP_OK ? NULL : &a.err, started);
+	if (a.rc == SMTP_OK && return_value != NULL) {
+		result_to_array(job, return_value);
+		if (spooled_part) {
+			/* Delivered to the accepted recipients; the ones in "rejected" with a
+			 * 4xx reply wait in the spool. */
+			add_assoc_bool(return_value, "spooled", true);
+			add_assoc_string(return_value, "spool_id", spool_id);
+		}
+		add_transcript(return_value, transcript);
+	}
+	/* STYLE 13: free everything before reporting; a user error handler may throw or exit. */
+	job_done(job);
+	if (a.rc != SMTP_OK) {
+		report_failure(&a.err, &a.relay, a.peer, a.earlier, a.unknown_outcome, transcript, as_exception);
+	}
+	if (transcript != NULL) {
+		zend_string_release(transcript);
+	}
+	return a.rc == SMTP_OK;
+}
+
+/* The failures that say the message itself will never go: a permanent refusal
+ * of the sender, the recipients or the content, or a message no relay can take. */
+static bool message_failed_for_good(const smtpmail_attempt_t *a)
+{
+	if (a->unknown_outcome) {
+		return false;
+	}
+	if (a->err.rc == SMTP_E_ARG || a->err.rc == SMTP_E_LIMIT) {
+		return true;
+	}
+	return a->err.rc == SMTP_E_REPLY && a->err.code >= 500
+	       && (a->err.stage == SMTP_STAGE_MAIL || a->err.stage == SMTP_STAGE_RCPT || a->err.stage == SMTP_STAGE_DATA);
+}
+
+/* Sends one claimed spool message and settles it: done, deferred or failed.
+ * Returns false when the relays are unreachable, so the flush stops early. */
+static bool flush_one(const smtpmail_settings_t *s, smtp_spool_msg_t *msg, php_smtpmail_flush_counts_t *counts)
+{
+	smtpmail_job_t *job = job_new();
+	smtpmail_input_t in;
+	smtpmail_attempt_t a;
+	smtp_error_t serr;
+	uint64_t started = smtp_clock_ms();
+	uint64_t now = (uint64_t)time(NULL);
+	bool relays_reachable = true;
+	size_t i;
+
+	memset(&in, 0, sizeof(in));
+	memset(&a, 0, sizeof(a));
+	in.message = msg->data;
+	in.message_len = msg->len;
+	job->envelope_from = strdup(msg->from);
+	for (i = 0; i < msg->rcpts.count; i++) {
+		smtp_addr_list_add(&job->composed.rcpts, msg->rcpts.items[i], strlen(msg->rcpts.items[i]), NULL);
+	}
+	attempt_relays(job, s, &in, &a);
+
+	if (a.rc == SMTP_OK) {
+		/* Recipients refused for now stay in the spool; refused for good are logged and dropped. */
+		const char **again = emalloc(sizeof(char *) * (job->result.nrcpts + 1));
+		size_t n = 0;
+		for (i = 0; i < job->result.nrcpts; i++) {
+			if (job->result.rcpt[i].code / 100 == 4) {
+				again[n++] = job->composed.rcpts.items[i];
+			}
+		}
+		log_outcome(job, &in, a.peer, "sent", msg->id, NULL, started);
+		if (n > 0) {
+			smtp_spool_defer(msg, again, n, now + smtp_spool_backoff(msg->attempts + 1), false,
+			                 "some recipients were refused for now", &serr);
+			counts->deferred++;
+		} else {
+			smtp_spool_done(msg, &serr);
+			counts->sent++;
+		}
+		efree(again);
+	} else if (message_failed_for_good(&a)) {
+		char reason[SMTP_ERROR_MESSAGE_MAX + 64];
+		snprintf(reason, sizeof(reason), "[%s] %s: %s", smtp_stage_name(a.err.stage), a.peer, a.err.message);
+		log_outcome(job, &in, a.peer, "failed", msg->id, &a.err, started);
+		smtp_spool_fail(msg, reason, &serr);
+		counts->failed++;
+	} else {
+		char reason[SMTP_ERROR_MESSAGE_MAX + 64];
+		snprintf(reason, sizeof(reason), "[%s] %s: %s", smtp_stage_name(a.err.stage), a.peer, a.err.message);
+		log_outcome(job, &in, a.peer, "deferred", msg->id, &a.err, started);
+		if (SMTPMAIL_G(spool_max_age) > 0 && now > msg->created + (uint64_t)SMTPMAIL_G(spool_max_age)) {
+			char old[sizeof(reason) + 64];
+			snprintf(old, sizeof(old), "too old to retry (smtpmail.spool_max_age); last error: %s", reason);
+			smtp_spool_fail(msg, old, &serr);
+			counts->failed++;
+		} else {
+			smtp_spool_defer(msg, (const char *const *)msg->rcpts.items, msg->rcpts.count,
+			                 now + smtp_spool_backoff(msg->attempts + 1), a.unknown_outcome, reason, &serr);
+			counts->deferred++;
+		}
+		relays_reachable = !(a.err.stage == SMTP_STAGE_CONNECT || a.err.stage == SMTP_STAGE_GREETING
+		                     || a.err.stage == SMTP_STAGE_TLS || a.err.stage == SMTP_STAGE_EHLO
+		                     || a.err.stage == SMTP_STAGE_AUTH);
+	}
+	job_done(job);
+	return relays_reachable;
+}
+
+/* Sends what the spool holds; see smtp_spool_flush() in smtpmail.stub.php. */
+bool php_smtpmail_spool_flush(const smtpmail_settings_t *s, const char *dir, bool force, zend_long limit,
+                              php_smtpmail_flush_counts_t *counts)
+{
+	smtpmail_settings_t settings = *s;
+	char **ids = NULL;
+	size_t nids = 0, i, tried = 0;
+	smtp_error_t err;
+
+	if (smtp_spool_list(dir, &ids, &nids, &err) != SMTP_OK) {
+		zend_throw_exception(php_smtpmail_exception_ce, err.message, 0);
+		return false;
+	}
+	for (i = 0; i < nids; i++) {
+		smtp_spool_msg_t msg;
+		smtp_rc_t rc;
+
+		memset(&msg, 0, sizeof(msg));
+		rc = smtp_spool_claim(dir, ids[i], &msg, &err);
+		if (rc == SMTP_E_STATE) {
+			/* Another flusher has it, or already sent it. */
+			smtp_spool_release(&msg);
+			continue;
+		}
+		if (rc != SMTP_OK) {
+			/* Corrupt or foreign: out of the queue, with the reason, never lost silently. */
+			smtp_error_t ferr;
+			if (rc == SMTP_E_PROTOCOL && smtp_spool_fail(&msg, err.message, &ferr) == SMTP_OK) {
+				counts->failed++;
+			}
+			smtp_spool_release(&msg);
+			continue;
+		}
+		if ((!force && msg.next_attempt > (uint64_t)time(NULL)) || (limit > 0 && (zend_long)tried >= limit)) {
+			counts->deferred++;
+			smtp_spool_release(&msg);
+			continue;
+		}
+		tried++;
+		if (!flush_one(&settings, &msg, counts)) {
+			/* The relays are down: the rest would only wait for the same timeout. */
+			smtp_spool_release(&msg);
+			for (i++; i < nids; i++) {
+				counts->deferred++;
+			}
+			break;
+		}
+		smtp_spool_release(&msg);
+	}
+	smtp_spool_list_free(ids, nids);
+	return true;
+}
+
+/* RSHUTDOWN: a send interrupted by a fatal error or a timeout. */
+void php_smtpmail_send_request_end(void)
+{
+	job_free(SMTPMAIL_G(active_job));
+	SMTPMAIL_G(active_job) = NULL;
+}
