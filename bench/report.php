@@ -174,9 +174,10 @@ echo "W6 (requests/s of a php -S page with 8 workers sending one mail per reques
 $persistent = med('W6', 'smtpmail-persistent', 'rate');
 $rows = [];
 foreach (W6_PAGES as $peer => $name) {
-    $rows[] = [$name, cell('W6', $peer, 'rate', 1), ratio($persistent, med('W6', $peer, 'rate'))];
+    $rows[] = [$name, cell('W6', $peer, 'rate', 1), ratio($persistent, med('W6', $peer, 'rate')),
+        cell('W6', $peer, 'p50_ms')];
 }
-table(['page', 'requests/s', 'persistent smtpmail ÷ this'], $rows);
+table(['page', 'requests/s', 'persistent smtpmail ÷ this', 'median ms/request'], $rows);
 
 /** The best (highest) median rate among $peers, with its name. */
 function best(string $w, array $peers): array
