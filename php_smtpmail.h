@@ -43,6 +43,7 @@ typedef struct {
 	const char *username;
 	const char *password;
 	const char *oauth_token;
+	unsigned auth_allowed;          /* SMTP_AUTH_* bits (smtpmail.auth, options["auth"]); 0 = any */
 	unsigned timeout_ms;
 	const char *from;
 	char helo[SMTPMAIL_HOST_MAX];  /* resolved: the setting, else this host's name */
@@ -74,6 +75,7 @@ ZEND_BEGIN_MODULE_GLOBALS(smtpmail)
 	char *username;
 	char *password;
 	char *oauth_token;
+	char *auth;
 	zend_long timeout;
 	char *from;
 	char *helo;

@@ -46,8 +46,8 @@ static void make_key(const php_smtpmail_settings_t *s, char out[65])
 		EVP_MD_CTX_free(md);
 		return;
 	}
-	snprintf(numbers, sizeof(numbers), ZEND_LONG_FMT "/%d/%d/%d", s->port, (int)s->tls, (int)s->tls_none_explicit,
-	         (int)s->verify_peer);
+	snprintf(numbers, sizeof(numbers), ZEND_LONG_FMT "/%d/%d/%d/%u", s->port, (int)s->tls, (int)s->tls_none_explicit,
+	         (int)s->verify_peer, s->auth_allowed);
 	digest_field(md, s->host);
 	digest_field(md, numbers);
 	digest_field(md, s->username);
@@ -144,6 +144,7 @@ smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh
 	cfg.password = s->password;
 	cfg.oauth_token = s->oauth_token;
 	cfg.allow_cleartext_auth = s->tls_none_explicit;
+	cfg.auth_allowed = s->auth_allowed;
 	cfg.timeout_ms = s->timeout_ms;
 	conn->session = smtp_session_new(&cfg, &conn->transport);
 	if (conn->session == NULL) {

@@ -13,6 +13,7 @@
 
 #include "php_smtpmail.h"
 #include "smtp_core/smtp_compat.h"
+#include "smtp_core/smtp_sasl.h"
 
 #ifndef PHP_WIN32
 # include <arpa/inet.h>
@@ -203,6 +204,7 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 	zend_long option_port = -1;
 	bool host_from_options = false;
 	bool want_transcript = false;
+	const char *auth = SMTPMAIL_G(auth);
 	const char *helo;
 
 	memset(s, 0, sizeof(*s));
@@ -283,6 +285,9 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 				OPT_STRING();
 				s->cafile = php_smtpmail_nonempty(Z_STRVAL_P(val));
 				redirected = true;
+			} else if (OPT_IS("auth")) {
+				OPT_STRING();
+				auth = Z_STRVAL_P(val);
 			} else if (OPT_IS("transcript")) {
 				if (Z_TYPE_P(val) != IS_TRUE && Z_TYPE_P(val) != IS_FALSE) {
 					zend_argument_type_error(arg_num, "option \"transcript\" must be of type bool, %s given", zend_zval_type_name(val));
@@ -310,6 +315,13 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 		} ZEND_HASH_FOREACH_END();
 	}
 	s->want_transcript = want_transcript;
+	if (auth != NULL) {
+		smtp_error_t err;
+		if (smtp_sasl_parse_list(auth, &s->auth_allowed, &err) != SMTP_OK) {
+			zend_value_error("The auth setting: %s", err.message);
+			return false;
+		}
+	}
 	if (redirected && !own_credentials) {
 		s->username = NULL;
 		s->password = NULL;

@@ -45,12 +45,32 @@ static bool timed_out(php_stream *stream)
 	return sock != NULL && sock->timeout_event;
 }
 
+/* Linux delays an ACK by up to 40 ms hoping to piggyback it; a server that
+ * waits for that ACK before it answers (Postfix after a TLS 1.3 session
+ * ticket) then stalls every new session. Asking for quick ACKs before each
+ * wait for a reply costs one setsockopt. Elsewhere there is no such knob. */
+static void ack_quickly(php_smtpmail_conn *conn)
+{
+	/* ("for select": ext/openssl refuses the plain socket of a TLS stream.) */
+#ifdef TCP_QUICKACK
+	php_socket_t fd;
+	int one = 1;
+
+	if (php_stream_cast(conn->stream, PHP_STREAM_AS_FD_FOR_SELECT | PHP_STREAM_CAST_INTERNAL, (void **)&fd, 0) == SUCCESS) {
+		setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, (char *)&one, sizeof(one));
+	}
+#else
+	(void)conn;
+#endif
+}
+
 static smtp_rc_t stream_read(void *ctx, char *buf, size_t cap, size_t *got, uint64_t deadline_ms,
                              smtp_error_t *err)
 {
 	php_smtpmail_conn *conn = ctx;
 
 	*got = 0;
+	ack_quickly(conn);
 	for (;;) {
 		ssize_t n;
 
@@ -92,12 +112,13 @@ static smtp_rc_t stream_write(void *ctx, const char *buf, size_t len, uint64_t d
 	return smtp_error_set(err, SMTP_E_CLOSED, SMTP_STAGE_NONE, 0, "write failed: connection lost");
 }
 
-/* Readable without waiting: bytes, or the peer's close. */
+/* Readable without waiting: bytes, or the peer's close. The socket of a TLS
+ * stream is only handed out "for select", which is what this is. */
 static bool stream_readable(php_smtpmail_conn *conn, php_socket_t *fd_out)
 {
 	php_socket_t fd;
 
-	if (php_stream_cast(conn->stream, PHP_STREAM_AS_SOCKETD | PHP_STREAM_CAST_INTERNAL, (void **)&fd, 0) != SUCCESS) {
+	if (php_stream_cast(conn->stream, PHP_STREAM_AS_FD_FOR_SELECT | PHP_STREAM_CAST_INTERNAL, (void **)&fd, 0) != SUCCESS) {
 		return false;
 	}
 	if (fd_out != NULL) {

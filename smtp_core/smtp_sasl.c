@@ -181,23 +181,74 @@ smtp_rc_t smtp_base64_decode(smtp_buf_t *out, const char *in, size_t len, smtp_e
 	return SMTP_OK;
 }
 
-unsigned smtp_sasl_choose(unsigned offered, bool have_token)
+/* The first mechanism of order[0..n) that the server offers, or 0. */
+static unsigned first_offered(unsigned offered, const unsigned *order, size_t n)
 {
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((offered & order[i]) != 0) {
+			return order[i];
+		}
+	}
+	return 0;
+}
+
+unsigned smtp_sasl_choose(unsigned offered, bool have_token, bool tls)
+{
+	/* RFC 8314 5 and RFC 4616 4: over TLS, PLAIN is the recommended choice and
+	 * costs one round trip; CRAM-MD5 (RFC 2195, an MD5 digest that needs the
+	 * password stored in clear on the server) costs two. Without TLS it is the
+	 * only one that does not put the password on the wire. */
+	static const unsigned in_tls[] = { SMTP_AUTH_PLAIN, SMTP_AUTH_LOGIN, SMTP_AUTH_CRAM_MD5 };
+	static const unsigned in_clear[] = { SMTP_AUTH_CRAM_MD5, SMTP_AUTH_PLAIN, SMTP_AUTH_LOGIN };
+
 	if (have_token) {
 		/* A bearer token is not a password: never offer it to another mechanism. */
 		return (offered & SMTP_AUTH_XOAUTH2) ? (unsigned)SMTP_AUTH_XOAUTH2 : 0u;
 	}
-	/* RFC 2195: CRAM-MD5 sends only a keyed digest of a fresh challenge. */
-	if (offered & SMTP_AUTH_CRAM_MD5) {
-		return SMTP_AUTH_CRAM_MD5;
+	return tls ? first_offered(offered, in_tls, 3) : first_offered(offered, in_clear, 3);
+}
+
+smtp_rc_t smtp_sasl_parse_list(const char *text, unsigned *mechs, smtp_error_t *err)
+{
+	static const unsigned all[] = { SMTP_AUTH_PLAIN, SMTP_AUTH_LOGIN, SMTP_AUTH_CRAM_MD5, SMTP_AUTH_XOAUTH2 };
+	const char *p = text;
+
+	*mechs = 0;
+	for (;;) {
+		size_t n, i;
+		unsigned found = 0;
+
+		while (*p == ' ' || *p == ',' || *p == '\t') {
+			p++;
+		}
+		if (*p == '\0') {
+			return SMTP_OK;
+		}
+		for (n = 0; p[n] != '\0' && p[n] != ' ' && p[n] != ',' && p[n] != '\t'; n++) {
+		}
+		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+			const char *name = smtp_sasl_name(all[i]);
+			size_t k;
+			if (strlen(name) != n) {
+				continue;
+			}
+			for (k = 0; k < n && (p[k] == name[k] || (p[k] >= 'a' && p[k] <= 'z' && p[k] - 32 == name[k])); k++) {
+			}
+			if (k == n) {
+				found = all[i];
+			}
+		}
+		if (found == 0) {
+			char q[64];
+			smtp_text_sanitize(q, sizeof(q), p, n);
+			return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_AUTH, 0,
+			                      "unknown AUTH mechanism '%s' (known: PLAIN, LOGIN, CRAM-MD5, XOAUTH2)", q);
+		}
+		*mechs |= found;
+		p += n;
 	}
-	if (offered & SMTP_AUTH_PLAIN) {
-		return SMTP_AUTH_PLAIN;
-	}
-	if (offered & SMTP_AUTH_LOGIN) {
-		return SMTP_AUTH_LOGIN;
-	}
-	return 0;
 }
 
 const char *smtp_sasl_name(unsigned mech)

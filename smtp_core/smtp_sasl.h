@@ -34,13 +34,20 @@ smtp_rc_t smtp_base64_encode(smtp_buf_t *out, const void *in, size_t len);
 smtp_rc_t smtp_base64_decode(smtp_buf_t *out, const char *in, size_t len, smtp_error_t *err);
 
 /* The mechanism to use among the SMTP_AUTH_* bits in offered, or 0 when none
- * fits: with an OAuth token only XOAUTH2; otherwise CRAM-MD5 (the password
- * never crosses the wire), then PLAIN, then LOGIN. */
-unsigned smtp_sasl_choose(unsigned offered, bool have_token);
+ * fits: with an OAuth token only XOAUTH2. Inside TLS: PLAIN (one round trip
+ * with its initial response; TLS protects the password), then LOGIN, then
+ * CRAM-MD5. Without TLS (only when the user chose it): CRAM-MD5 first, the one
+ * that keeps the password off the wire, then PLAIN, then LOGIN. */
+unsigned smtp_sasl_choose(unsigned offered, bool have_token, bool tls);
 
 /* "PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2" for one SMTP_AUTH_* bit; NULL for
  * anything else (0, several bits, unknown bits). Static storage. */
 const char *smtp_sasl_name(unsigned mech);
+
+/* Parses a list of mechanism names ("PLAIN LOGIN", "cram-md5,xoauth2"; case
+ * and separators of space, comma or tab free) into SMTP_AUTH_* bits. An
+ * unknown name is SMTP_E_ARG naming it. */
+smtp_rc_t smtp_sasl_parse_list(const char *text, unsigned *mechs, smtp_error_t *err);
 
 /* RFC 4616 2: appends base64("" NUL user NUL pass), the initial response of
  * AUTH PLAIN with an empty authorization identity. SMTP_E_ARG (stage auth) for

@@ -31,6 +31,7 @@ struct smtp_session {
 	char *token;
 	smtp_tls_mode_t tls_mode;
 	bool allow_cleartext_auth;
+	unsigned auth_allowed;
 	unsigned timeout_ms;
 
 	smtp_reply_parser_t parser;
@@ -85,6 +86,7 @@ smtp_session_t *smtp_session_new(const smtp_session_config_t *cfg, const smtp_tr
 	s->t = *t;
 	s->tls_mode = cfg->tls;
 	s->allow_cleartext_auth = cfg->allow_cleartext_auth;
+	s->auth_allowed = cfg->auth_allowed;
 	s->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 30000u;
 	s->helo = dup_or_null(cfg->helo);
 	s->user = dup_or_null(cfg->user);
@@ -525,13 +527,15 @@ static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
 		                             "the server offers no AUTH, but a username is configured "
 		                             "(is this a submission port such as 587 or 465?)"), true);
 	}
-	mech = smtp_sasl_choose(s->caps.auth, s->token != NULL);
+	mech = smtp_sasl_choose(s->caps.auth & (s->auth_allowed != 0 ? s->auth_allowed : ~0u), s->token != NULL,
+	                        s->tls_active);
 	if (mech == 0) {
 		return die(s, smtp_error_set(err, SMTP_E_AUTH, SMTP_STAGE_AUTH, 0,
-		                             "no usable AUTH mechanism: the server offers %s; smtpmail %s",
+		                             "no usable AUTH mechanism: the server offers %s; smtpmail %s%s",
 		                             s->caps.auth_offered[0] != '\0' ? s->caps.auth_offered : "none",
 		                             s->token != NULL ? "needs XOAUTH2 for an OAuth token"
-		                                              : "supports PLAIN, LOGIN and CRAM-MD5 with a password"), true);
+		                                              : "supports PLAIN, LOGIN and CRAM-MD5 with a password",
+		                             s->auth_allowed != 0 ? ", of which the auth setting allows only some" : ""), true);
 	}
 	s->auth_mech = mech;
 	smtp_buf_init(&payload, SMTP_AUTH_LINE_MAX);

@@ -41,6 +41,7 @@ typedef struct {
 	const char *password;        /* secret */
 	const char *oauth_token;     /* secret; when set, XOAUTH2 is the only mechanism used */
 	bool allow_cleartext_auth;   /* only when the user explicitly chose tls=none */
+	unsigned auth_allowed;       /* SMTP_AUTH_* bits the user allows; 0 = any */
 	unsigned timeout_ms;         /* deadline for each reply and each write */
 } smtp_session_config_t;
 

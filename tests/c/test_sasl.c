@@ -173,16 +173,35 @@ static void test_choose(void)
 {
 	const unsigned all = SMTP_AUTH_PLAIN | SMTP_AUTH_LOGIN | SMTP_AUTH_CRAM_MD5 | SMTP_AUTH_XOAUTH2;
 
-	CHECK_INT(smtp_sasl_choose(all, false), SMTP_AUTH_CRAM_MD5);
-	CHECK_INT(smtp_sasl_choose(all, true), SMTP_AUTH_XOAUTH2);
-	CHECK_INT(smtp_sasl_choose(SMTP_AUTH_PLAIN | SMTP_AUTH_LOGIN, false), SMTP_AUTH_PLAIN);
-	CHECK_INT(smtp_sasl_choose(SMTP_AUTH_LOGIN | SMTP_AUTH_XOAUTH2, false), SMTP_AUTH_LOGIN);
-	CHECK_INT(smtp_sasl_choose(SMTP_AUTH_LOGIN, false), SMTP_AUTH_LOGIN);
-	CHECK_INT(smtp_sasl_choose(SMTP_AUTH_XOAUTH2, false), 0);
-	CHECK_INT(smtp_sasl_choose(SMTP_AUTH_PLAIN | SMTP_AUTH_CRAM_MD5 | SMTP_AUTH_LOGIN, true), 0);
-	CHECK_INT(smtp_sasl_choose(0, false), 0);
-	CHECK_INT(smtp_sasl_choose(0, true), 0);
-	CHECK_INT(smtp_sasl_choose(1u << 9, false), 0);
+	/* Without TLS CRAM-MD5 keeps the password off the wire; inside TLS PLAIN saves a round trip. */
+	CHECK_INT(smtp_sasl_choose(all, false, false), SMTP_AUTH_CRAM_MD5);
+	CHECK_INT(smtp_sasl_choose(all, false, true), SMTP_AUTH_PLAIN);
+	CHECK_INT(smtp_sasl_choose(SMTP_AUTH_CRAM_MD5 | SMTP_AUTH_LOGIN, false, true), SMTP_AUTH_LOGIN);
+	CHECK_INT(smtp_sasl_choose(SMTP_AUTH_CRAM_MD5, false, true), SMTP_AUTH_CRAM_MD5);
+	CHECK_INT(smtp_sasl_choose(all, true, false), SMTP_AUTH_XOAUTH2);
+	CHECK_INT(smtp_sasl_choose(SMTP_AUTH_PLAIN | SMTP_AUTH_LOGIN, false, false), SMTP_AUTH_PLAIN);
+	CHECK_INT(smtp_sasl_choose(SMTP_AUTH_LOGIN | SMTP_AUTH_XOAUTH2, false, false), SMTP_AUTH_LOGIN);
+	CHECK_INT(smtp_sasl_choose(SMTP_AUTH_LOGIN, false, false), SMTP_AUTH_LOGIN);
+	CHECK_INT(smtp_sasl_choose(SMTP_AUTH_XOAUTH2, false, false), 0);
+	CHECK_INT(smtp_sasl_choose(SMTP_AUTH_PLAIN | SMTP_AUTH_CRAM_MD5 | SMTP_AUTH_LOGIN, true, false), 0);
+	CHECK_INT(smtp_sasl_choose(0, false, false), 0);
+	CHECK_INT(smtp_sasl_choose(0, true, false), 0);
+	CHECK_INT(smtp_sasl_choose(1u << 9, false, false), 0);
+
+	/* The auth setting's list of allowed mechanisms. */
+	{
+		unsigned m = 99;
+		smtp_error_t e;
+		CHECK_INT(smtp_sasl_parse_list("", &m, &e), SMTP_OK);
+		CHECK_INT(m, 0);
+		CHECK_INT(smtp_sasl_parse_list(" cram-md5, PLAIN\tLogin ", &m, &e), SMTP_OK);
+		CHECK_INT(m, SMTP_AUTH_CRAM_MD5 | SMTP_AUTH_PLAIN | SMTP_AUTH_LOGIN);
+		CHECK_INT(smtp_sasl_parse_list("xoauth2", &m, &e), SMTP_OK);
+		CHECK_INT(m, SMTP_AUTH_XOAUTH2);
+		CHECK_INT(smtp_sasl_parse_list("PLAIN GSSAPI", &m, &e), SMTP_E_ARG);
+		CHECK_STR(e.message, "unknown AUTH mechanism 'GSSAPI' (known: PLAIN, LOGIN, CRAM-MD5, XOAUTH2)");
+		CHECK_INT(smtp_sasl_parse_list("PLAINX", &m, &e), SMTP_E_ARG);
+	}
 
 	CHECK_STR(smtp_sasl_name(SMTP_AUTH_PLAIN), "PLAIN");
 	CHECK_STR(smtp_sasl_name(SMTP_AUTH_LOGIN), "LOGIN");
