@@ -51,6 +51,7 @@ typedef struct {
 	const char *cafile;
 	php_stream_context *user_context;
 	bool want_transcript;           /* options["transcript"] */
+	bool capture_peer_cert;         /* keep the server's certificate (for describing a refused one) */
 	smart_str *transcript;          /* where the send in progress traces the dialogue, or NULL */
 } php_smtpmail_settings_t;
 
@@ -170,6 +171,9 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmai
                                       bool implicit_tls, smtp_error_t *err);
 /* Closes the stream. */
 void php_smtpmail_stream_close(php_smtpmail_conn *conn);
+/* "CN=..., issued by CN=..." of the certificate the server presented, when the
+ * connection was made with capture_peer_cert; "" otherwise. */
+void php_smtpmail_stream_peer_cert(php_smtpmail_conn *conn, char *out, size_t cap);
 /* True when the peer sent something nobody asked for (a stale session's 421, or EOF). */
 bool php_smtpmail_stream_has_unread(php_smtpmail_conn *conn);
 

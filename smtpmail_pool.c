@@ -103,6 +103,38 @@ static bool still_good(php_smtpmail_conn *conn)
 	       && !php_smtpmail_stream_has_unread(conn);
 }
 
+/* A refused certificate is easier to fix when the message says which one the
+ * server presented. A second connection, with no credentials and no checks,
+ * fetches it only to describe it; nothing is sent but the greeting dialogue. */
+static void describe_refused_certificate(const php_smtpmail_settings_t *s, smtp_error_t *err)
+{
+	php_smtpmail_settings_t probe = *s;
+	php_smtpmail_conn *conn;
+	bool reused;
+	char who[300];
+	smtp_error_t ignored;
+
+	if (strstr(err->message, "not issued by a CA") == NULL && strstr(err->message, "for another name") == NULL) {
+		return;
+	}
+	probe.verify_peer = false;
+	probe.capture_peer_cert = true;
+	probe.username = NULL;
+	probe.password = NULL;
+	probe.oauth_token = NULL;
+	probe.user_context = NULL;
+	probe.transcript = NULL;
+	if (php_smtpmail_pool_acquire(&probe, true, &conn, &reused, &ignored) != SMTP_OK) {
+		return;
+	}
+	php_smtpmail_stream_peer_cert(conn, who, sizeof(who));
+	php_smtpmail_conn_close(conn, true);
+	if (who[0] != '\0') {
+		size_t used = strlen(err->message);
+		snprintf(err->message + used, sizeof(err->message) - used, "; the server presented %s", who);
+	}
+}
+
 smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh, php_smtpmail_conn **out,
                                     bool *reused, smtp_error_t *err)
 {
@@ -135,6 +167,9 @@ smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh
 	rc = php_smtpmail_stream_connect(conn, s, s->tls == SMTP_TLS_IMPLICIT, err);
 	if (rc != SMTP_OK) {
 		php_smtpmail_conn_close(conn, false);
+		if (rc == SMTP_E_TLS && !s->capture_peer_cert) {
+			describe_refused_certificate(s, err);
+		}
 		return rc;
 	}
 	memset(&cfg, 0, sizeof(cfg));
@@ -155,6 +190,9 @@ smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh
 	rc = smtp_session_open(conn->session, err);
 	if (rc != SMTP_OK) {
 		php_smtpmail_conn_close(conn, true);
+		if (rc == SMTP_E_TLS && !s->capture_peer_cert) {
+			describe_refused_certificate(s, err);
+		}
 		return rc;
 	}
 	*out = conn;

@@ -298,6 +298,10 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmai
 	set_ssl_option(context, "allow_self_signed", &zv, true);
 	ZVAL_TRUE(&zv);
 	set_ssl_option(context, "SNI_enabled", &zv, true);
+	if (s->capture_peer_cert) {
+		ZVAL_TRUE(&zv);
+		php_stream_context_set_option(context, "ssl", "capture_peer_cert", &zv);
+	}
 	if (s->cafile != NULL && s->cafile[0] != '\0') {
 		ZVAL_STRING(&zv, s->cafile);
 		set_ssl_option(context, "cafile", &zv, true);
@@ -400,4 +404,54 @@ void php_smtpmail_stream_tls_version(php_smtpmail_conn *conn, char *out, size_t 
 		}
 	}
 	zval_ptr_dtor(&meta);
+}
+
+/* Appends "key=value" pairs of an openssl_x509_parse() name array (CN, O). */
+static void describe_name(zval *name, char *out, size_t cap)
+{
+	static const char *const keys[] = { "CN", "O" };
+	size_t used = strlen(out), i;
+
+	if (name == NULL || Z_TYPE_P(name) != IS_ARRAY) {
+		return;
+	}
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		zval *v = zend_hash_str_find(Z_ARRVAL_P(name), keys[i], strlen(keys[i]));
+		char clean[128];
+		if (v == NULL || Z_TYPE_P(v) != IS_STRING) {
+			continue;
+		}
+		smtp_text_sanitize(clean, sizeof(clean), Z_STRVAL_P(v), Z_STRLEN_P(v));
+		used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, "%s%s=%s", out[0] != '\0' && out[used - 1] != ' ' ? ", " : "",
+		                         keys[i], clean);
+		if (used >= cap) {
+			out[cap - 1] = '\0';
+			return;
+		}
+	}
+}
+
+void php_smtpmail_stream_peer_cert(php_smtpmail_conn *conn, char *out, size_t cap)
+{
+	php_stream_context *ctx;
+	zval *cert, fname, parsed;
+
+	out[0] = '\0';
+	if (conn == NULL || conn->stream == NULL || (ctx = PHP_STREAM_CONTEXT(conn->stream)) == NULL
+	    || (cert = php_stream_context_get_option(ctx, "ssl", "peer_certificate")) == NULL) {
+		return;
+	}
+	/* ext/openssl's own parser, as openssl_x509_parse() in PHP. */
+	ZVAL_STRING(&fname, "openssl_x509_parse");
+	ZVAL_UNDEF(&parsed);
+	if (call_user_function(NULL, NULL, &fname, &parsed, 1, cert) == SUCCESS && Z_TYPE(parsed) == IS_ARRAY) {
+		describe_name(zend_hash_str_find(Z_ARRVAL(parsed), "subject", sizeof("subject") - 1), out, cap);
+		if (strlen(out) + 12 < cap) {
+			size_t n = strlen(out);
+			memcpy(out + n, ", issued by ", 13);
+			describe_name(zend_hash_str_find(Z_ARRVAL(parsed), "issuer", sizeof("issuer") - 1), out, cap);
+		}
+	}
+	zval_ptr_dtor(&parsed);
+	zval_ptr_dtor(&fname);
 }
