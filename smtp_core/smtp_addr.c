@@ -1025,7 +1025,7 @@ void smtp_addr_list_destroy(smtp_addr_list_t *l)
  * domain is not. The domain follows the last '@' (a quoted local part may hold one). */
 static bool same_addr(const char *a, size_t alen, const char *b, size_t blen)
 {
-	size_t at_a = alen, at_b = blen, i;
+	size_t at_a = alen, at_b = blen;
 
 	while (at_a > 0 && a[at_a - 1] != '@') {
 		at_a--;
@@ -1033,22 +1033,8 @@ static bool same_addr(const char *a, size_t alen, const char *b, size_t blen)
 	while (at_b > 0 && b[at_b - 1] != '@') {
 		at_b--;
 	}
-	if (at_a != at_b || alen - at_a != blen - at_b || memcmp(a, b, at_a) != 0) {
-		return false;
-	}
-	for (i = at_a; i < alen; i++) {
-		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-		if (x >= 'A' && x <= 'Z') {
-			x = (unsigned char)(x - 'A' + 'a');
-		}
-		if (y >= 'A' && y <= 'Z') {
-			y = (unsigned char)(y - 'A' + 'a');
-		}
-		if (x != y) {
-			return false;
-		}
-	}
-	return true;
+	return at_a == at_b && alen - at_a == blen - at_b && memcmp(a, b, at_a) == 0
+	       && smtp_ascii_iequal(a + at_a, b + at_b, alen - at_a);
 }
 
 smtp_rc_t smtp_addr_list_add(smtp_addr_list_t *l, const char *addr, size_t len, smtp_error_t *err)

@@ -95,6 +95,25 @@ const char *smtp_rc_name(smtp_rc_t rc)
 	return "unknown error";
 }
 
+bool smtp_ascii_iequal(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z') {
+			x = (unsigned char)(x - 'A' + 'a');
+		}
+		if (y >= 'A' && y <= 'Z') {
+			y = (unsigned char)(y - 'A' + 'a');
+		}
+		if (x != y) {
+			return false;
+		}
+	}
+	return true;
+}
+
 size_t smtp_text_sanitize(char *dst, size_t cap, const char *src, size_t len)
 {
 	size_t i, n = 0;

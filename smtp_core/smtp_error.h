@@ -85,6 +85,10 @@ const char *smtp_stage_name(smtp_stage_t stage);
 /* A short English name of rc ("timeout", "protocol error", ...). */
 const char *smtp_rc_name(smtp_rc_t rc);
 
+/* True when a[0..n) and b[0..n) are equal, ASCII letters compared without
+ * case (RFC 5321 2.4: commands, extensions and domains are case-insensitive). */
+bool smtp_ascii_iequal(const char *a, const char *b, size_t n);
+
 /* Copies untrusted text into dst (capacity cap, always NUL-terminated): every
  * byte outside printable ASCII becomes '?', and a cut is marked with "...".
  * Returns the number of bytes written, without the NUL. */

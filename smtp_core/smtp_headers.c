@@ -174,24 +174,9 @@ smtp_rc_t smtp_headers_parse(smtp_header_list_t *l, const char *block, size_t le
 
 bool smtp_header_is(const smtp_header_t *h, const char *name)
 {
-	size_t i, n = strlen(name);
+	size_t n = strlen(name);
 
-	if (h->name_len != n) {
-		return false;
-	}
-	for (i = 0; i < n; i++) {
-		unsigned char a = (unsigned char)h->name[i], b = (unsigned char)name[i];
-		if (a >= 'A' && a <= 'Z') {
-			a = (unsigned char)(a - 'A' + 'a');
-		}
-		if (b >= 'A' && b <= 'Z') {
-			b = (unsigned char)(b - 'A' + 'a');
-		}
-		if (a != b) {
-			return false;
-		}
-	}
-	return true;
+	return h->name_len == n && smtp_ascii_iequal(h->name, name, n);
 }
 
 const smtp_header_t *smtp_headers_find(const smtp_header_list_t *l, const char *name)

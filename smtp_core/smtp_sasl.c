@@ -230,13 +230,7 @@ smtp_rc_t smtp_sasl_parse_list(const char *text, unsigned *mechs, smtp_error_t *
 		}
 		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 			const char *name = smtp_sasl_name(all[i]);
-			size_t k;
-			if (strlen(name) != n) {
-				continue;
-			}
-			for (k = 0; k < n && (p[k] == name[k] || (p[k] >= 'a' && p[k] <= 'z' && p[k] - 32 == name[k])); k++) {
-			}
-			if (k == n) {
+			if (strlen(name) == n && smtp_ascii_iequal(p, name, n)) {
 				found = all[i];
 			}
 		}
