@@ -553,12 +553,10 @@ function main(array $argv): int
         $server->fail("bad script: $scripts");
         return 2;
     }
-    $tls = false;
-    array_walk_recursive($scripts, function ($v, $k) use (&$tls) {
-        $tls = $tls || ($k === 0 && ($v === 'starttls' || $v === 'send_after_tls_220'));
-    });
     try {
-        $ctx = stream_context_create(['ssl' => $tls ? tls_context($cfg, $transcript) : []]);
+        /* Always: the client may be told to trust this certificate (its cafile)
+         * even when the script drops the connection before any handshake. */
+        $ctx = stream_context_create(['ssl' => tls_context($cfg, $transcript)]);
         $server->run($scripts, (int)($cfg['connections'] ?? count($scripts)), $ctx);
     } catch (Throwable $e) {
         $server->fail(get_class($e) . ': ' . $e->getMessage() . ' at line ' . $e->getLine());
