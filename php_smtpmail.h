@@ -43,6 +43,8 @@ typedef struct {
 	const char *username;
 	const char *password;
 	const char *oauth_token;
+	bool redirected;                /* $options chose the destination or how it is verified */
+	bool ini_credentials;           /* the credentials are php.ini's (none from $options, not redirected) */
 	unsigned auth_allowed;          /* SMTP_AUTH_* bits (smtpmail.auth, options["auth"]); 0 = any */
 	unsigned timeout_ms;
 	const char *from;

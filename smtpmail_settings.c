@@ -189,6 +189,28 @@ static bool load_relays(smtpmail_settings_t *s, const char *list, zend_long defa
 	return true;
 }
 
+/* The one rule for credentials, for every entry point (smtp_send, smtp_send_raw,
+ * mail(), the flusher): they travel as a set. A call that names any credential
+ * brings all of them: nothing of php.ini's is mixed in (a username alone must not
+ * pick up the php.ini password, a null password must not let the php.ini token
+ * through). A call that changes the destination without naming credentials gets
+ * none: the php.ini ones belong to the php.ini relay. Otherwise php.ini's. */
+static void choose_credentials(smtpmail_settings_t *s, bool redirected, bool own, const char *username,
+                               const char *password, const char *oauth_token)
+{
+	s->redirected = redirected;
+	s->ini_credentials = !own && !redirected;
+	if (own) {
+		s->username = username;
+		s->password = password;
+		s->oauth_token = oauth_token;
+	} else if (redirected) {
+		s->username = NULL;
+		s->password = NULL;
+		s->oauth_token = NULL;
+	}
+}
+
 /* Reads $options over the php.ini settings. Throws and returns false on a bad option.
  * When $options redirects the connection (host, port, tls, verify_peer, cafile or
  * context), the php.ini credentials are not used: they belong to the php.ini relay. */
@@ -198,6 +220,7 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 	const char *tls = SMTPMAIL_G(tls);
 	bool redirected = false;
 	bool own_credentials = false;
+	const char *opt_username = NULL, *opt_password = NULL, *opt_oauth_token = NULL;
 	zend_string *key;
 	zval *val;
 	double timeout = (double)SMTPMAIL_G(timeout);
@@ -252,15 +275,15 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 				redirected = true;
 			} else if (OPT_IS("username")) {
 				OPT_NULLABLE_STRING();
-				s->username = Z_TYPE_P(val) == IS_STRING ? php_smtpmail_nonempty(Z_STRVAL_P(val)) : NULL;
+				opt_username = Z_TYPE_P(val) == IS_STRING ? php_smtpmail_nonempty(Z_STRVAL_P(val)) : NULL;
 				own_credentials = true;
 			} else if (OPT_IS("password")) {
 				OPT_NULLABLE_STRING();
-				s->password = Z_TYPE_P(val) == IS_STRING ? php_smtpmail_nonempty(Z_STRVAL_P(val)) : NULL;
+				opt_password = Z_TYPE_P(val) == IS_STRING ? php_smtpmail_nonempty(Z_STRVAL_P(val)) : NULL;
 				own_credentials = true;
 			} else if (OPT_IS("oauth_token")) {
 				OPT_NULLABLE_STRING();
-				s->oauth_token = Z_TYPE_P(val) == IS_STRING ? php_smtpmail_nonempty(Z_STRVAL_P(val)) : NULL;
+				opt_oauth_token = Z_TYPE_P(val) == IS_STRING ? php_smtpmail_nonempty(Z_STRVAL_P(val)) : NULL;
 				own_credentials = true;
 			} else if (OPT_IS("timeout")) {
 				if (Z_TYPE_P(val) != IS_LONG && Z_TYPE_P(val) != IS_DOUBLE) {
@@ -322,11 +345,7 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 			return false;
 		}
 	}
-	if (redirected && !own_credentials) {
-		s->username = NULL;
-		s->password = NULL;
-		s->oauth_token = NULL;
-	}
+	choose_credentials(s, redirected, own_credentials, opt_username, opt_password, opt_oauth_token);
 	if (host == NULL || host[0] == '\0') {
 		zend_value_error("No relay configured: set smtpmail.host in php.ini or pass options[\"host\"]");
 		return false;
