@@ -23,6 +23,9 @@ extern zend_module_entry smtpmail_module_entry;
 /* smtpmail.host may list relays to try in order ("a.example:587, b.example:465"). */
 #define SMTPMAIL_RELAYS_MAX 8
 
+/* Longest smtpmail.from / options["from"] kept (an address with a display name). */
+#define SMTPMAIL_FROM_MAX 1000
+
 /* One relay of that list, with its TLS mode resolved. */
 typedef struct {
 	char host[SMTPMAIL_HOST_MAX];
@@ -47,7 +50,7 @@ typedef struct {
 	bool ini_credentials;           /* the credentials are php.ini's (none from $options, not redirected) */
 	unsigned auth_allowed;          /* SMTP_AUTH_* bits (smtpmail.auth, options["auth"]); 0 = any */
 	unsigned timeout_ms;
-	const char *from;
+	char from[SMTPMAIL_FROM_MAX];   /* copied: smtpmail.from may change under a send (ini_set); "" = none */
 	char helo[SMTPMAIL_HOST_MAX];  /* resolved: the setting, else this host's name */
 	bool verify_peer;
 	const char *cafile;
@@ -94,6 +97,10 @@ ZEND_BEGIN_MODULE_GLOBALS(smtpmail)
 	/* The send in progress, so RSHUTDOWN can free it when a fatal error or
 	 * max_execution_time unwinds through a blocking read. */
 	struct smtpmail_job *active_job;
+	/* Why smtpmail.log could not be written in this request ("" when it could),
+	 * and whether that was told already (once per request). */
+	char log_trouble[SMTP_ERROR_MESSAGE_MAX];
+	bool log_trouble_reported;
 	/* Idle open sessions by settings key (php_smtpmail_conn *). */
 	HashTable pool;
 ZEND_END_MODULE_GLOBALS(smtpmail)
@@ -125,6 +132,7 @@ typedef struct {
 
 typedef struct {
 	zend_long sent, deferred, failed;
+	zend_long skipped;   /* spooled for another relay or account than this flusher's php.ini names */
 } php_smtpmail_flush_counts_t;
 
 /* smtpmail.c: the exception classes (SmtpMail\...). */
@@ -147,6 +155,11 @@ static inline const char *php_smtpmail_nonempty(const char *s)
 /* Reads $options (may be NULL) over php.ini into s. Throws (ValueError or
  * TypeError naming argument arg_num) and returns false on a bad setting. */
 bool php_smtpmail_load_settings(php_smtpmail_settings_t *s, HashTable *options, uint32_t arg_num);
+/* True for an $options key that chooses the destination or brings credentials. */
+bool php_smtpmail_is_destination_option(const zend_string *key);
+/* The destination token the spool records for a message sent with s (relay
+ * list and account, digested; nothing secret): "" on failure. */
+void php_smtpmail_dest_token(const php_smtpmail_settings_t *s, char out[65]);
 /* Makes relay i of s->relays the one to connect to. */
 void php_smtpmail_use_relay(php_smtpmail_settings_t *s, size_t i);
 
@@ -165,6 +178,23 @@ void php_smtpmail_send_request_end(void);
 /* smtpmail_mail.c */
 void php_smtpmail_hooks_install(void);
 void php_smtpmail_hooks_remove(void);
+
+/* smtpmail_stream.c: no user code during a send.
+ * While smtpmail works (a send, a flush, closing sessions), no PHP code of the
+ * user's may run: an error handler that sends mail, throws or changes settings
+ * would find a send half done (issue: a warning from ext/openssl in the middle
+ * of a read re-entered the send). Warnings raised meanwhile (ext/openssl's, the
+ * stream layer's) reach neither the user's handler nor the output; what matters
+ * of them is folded into smtpmail's own error. Pairs nest. A caller that can be
+ * unwound by a fatal error (any send) wraps its work in zend_try and ends the
+ * pair in zend_catch before zend_bailout(), so shutdown functions get the
+ * user's handler back. */
+typedef struct {
+	zval handler;
+	int reporting;
+} php_smtpmail_quiet_t;
+void php_smtpmail_quiet_begin(php_smtpmail_quiet_t *q);
+void php_smtpmail_quiet_end(php_smtpmail_quiet_t *q);
 
 /* smtpmail_stream.c: the transport on PHP streams. */
 /* Connects conn to its peer (TLS from the first byte when implicit_tls), with
@@ -197,8 +227,9 @@ typedef struct {
 } php_smtpmail_log_entry_t;
 /* PHP's mail.log line for a mail() call, as PHP's own mail() writes it. */
 void php_smtpmail_mail_log(const char *to, const char *headers, const char *subject);
-/* One smtpmail.log line for a message. */
-void php_smtpmail_log_send(const php_smtpmail_log_entry_t *entry);
+/* One smtpmail.log line for a message. Raises no PHP error and runs no PHP
+ * code: false with why filled when the line could not be written. */
+bool php_smtpmail_log_send(const php_smtpmail_log_entry_t *entry, char *why, size_t cap);
 
 /* smtpmail_pool.c: open sessions kept for the next send. */
 /* An open, authenticated session for s: an idle pooled one that still looks

@@ -195,8 +195,16 @@ PHP_FUNCTION(smtp_send_raw)
 
 PHP_FUNCTION(smtp_close)
 {
+	php_smtpmail_quiet_t q;
+	zend_long n;
+
 	ZEND_PARSE_PARAMETERS_NONE();
-	RETURN_LONG(php_smtpmail_pool_close_all());
+	/* QUIT on every kept session: no user code meanwhile (a warning from a
+	 * dying TLS connection must not re-enter the pool it is walking). */
+	php_smtpmail_quiet_begin(&q);
+	n = php_smtpmail_pool_close_all();
+	php_smtpmail_quiet_end(&q);
+	RETURN_LONG(n);
 }
 
 PHP_FUNCTION(smtp_spool_flush)
@@ -204,7 +212,7 @@ PHP_FUNCTION(smtp_spool_flush)
 	HashTable *options = NULL;
 	HashTable connection;
 	php_smtpmail_settings_t settings;
-	php_smtpmail_flush_counts_t counts = {0, 0, 0};
+	php_smtpmail_flush_counts_t counts = {0, 0, 0, 0};
 	const char *dir = SMTPMAIL_G(spool_dir);
 	bool force = false;
 	zend_long limit = 0;
@@ -221,10 +229,18 @@ PHP_FUNCTION(smtp_spool_flush)
 		zend_value_error("smtpmail.spool_dir is not set: there is no spool to flush");
 		RETURN_THROWS();
 	}
-	/* "force" and "limit" are the flush's own; the rest are smtp_send() options. */
+	/* "force" and "limit" are the flush's own; the rest are smtp_send() options,
+	 * less those that choose a destination or credentials: every message goes
+	 * to the php.ini relay it was spooled for, with the php.ini credentials. */
 	zend_hash_init(&connection, 8, NULL, NULL, 0);
 	if (options != NULL) {
 		ZEND_HASH_FOREACH_STR_KEY_VAL(options, key, val) {
+			if (key != NULL && php_smtpmail_is_destination_option(key)) {
+				zend_hash_destroy(&connection);
+				zend_argument_value_error(1, "cannot contain option \"%s\": spooled messages go only to the php.ini "
+				                          "relay they were spooled for, with the php.ini credentials", ZSTR_VAL(key));
+				RETURN_THROWS();
+			}
 			if (key != NULL && zend_string_equals_literal(key, "force")) {
 				force = zend_is_true(val);
 			} else if (key != NULL && zend_string_equals_literal(key, "limit")) {
@@ -253,6 +269,7 @@ PHP_FUNCTION(smtp_spool_flush)
 	add_assoc_long(return_value, "sent", counts.sent);
 	add_assoc_long(return_value, "deferred", counts.deferred);
 	add_assoc_long(return_value, "failed", counts.failed);
+	add_assoc_long(return_value, "skipped", counts.skipped);
 }
 
 static zval *exception_property(zval *object, const char *name, size_t len, zval *rv)
@@ -344,10 +361,14 @@ static PHP_RINIT_FUNCTION(smtpmail)
 
 static PHP_RSHUTDOWN_FUNCTION(smtpmail)
 {
+	php_smtpmail_quiet_t q;
+
+	php_smtpmail_quiet_begin(&q);
 	/* A send that a fatal error or a timeout unwound. */
 	php_smtpmail_send_request_end();
 	/* Sessions kept within this request end here (QUIT); persistent ones stay. */
 	php_smtpmail_pool_request_end();
+	php_smtpmail_quiet_end(&q);
 	return SUCCESS;
 }
 

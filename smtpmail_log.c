@@ -18,6 +18,7 @@
 #include "zend_smart_str.h"
 
 #include "php_smtpmail.h"
+#include "smtp_core/smtp_compat.h"
 
 #ifndef LOG_NOTICE
 # define LOG_NOTICE 5
@@ -26,6 +27,9 @@
 # define LOG_INFO 6
 #endif
 
+/* PHP's mail.log, as PHP's mail() writes it: through the stream layer, with
+ * its warnings. It is written before a send starts, so a user error handler
+ * that runs here finds nothing half done. */
 static void append_to_file(const char *path, const char *line, size_t len)
 {
 	php_stream *stream = php_stream_open_wrapper((char *)path, "a", REPORT_ERRORS | STREAM_DISABLE_OPEN_BASEDIR, NULL);
@@ -90,14 +94,14 @@ static void put_value(smart_str *out, const char *key, const char *value)
 	}
 }
 
-void php_smtpmail_log_send(const php_smtpmail_log_entry_t *e)
+bool php_smtpmail_log_send(const php_smtpmail_log_entry_t *e, char *why, size_t cap)
 {
 	const char *target = SMTPMAIL_G(log);
 	smart_str line = {0};
 	zend_string *date;
 
 	if (target == NULL || target[0] == '\0') {
-		return;
+		return true;
 	}
 	date = php_format_date("Y-m-d\\TH:i:s\\Z", sizeof("Y-m-d\\TH:i:s\\Z") - 1, time(NULL), 0);
 	smart_str_append(&line, date);
@@ -135,8 +139,20 @@ void php_smtpmail_log_send(const php_smtpmail_log_entry_t *e)
 	if (strcmp(target, "syslog") == 0) {
 		php_syslog(LOG_INFO, "%s", ZSTR_VAL(line.s));
 	} else {
+		/* smtpmail.log is written during a send: straight to the file (no
+		 * stream wrapper a script could have replaced, no PHP warning that a
+		 * user error handler would see); trouble goes back to the caller. */
+		int err;
 		smart_str_appends(&line, PHP_EOL);
-		append_to_file(target, ZSTR_VAL(line.s), ZSTR_LEN(line.s));
+		err = smtp_file_append(target, ZSTR_VAL(line.s), ZSTR_LEN(line.s));
+		if (err != 0) {
+			char text[128];
+			smtp_os_err_text(err, text, sizeof(text));
+			snprintf(why, cap, "cannot write smtpmail.log %s: %s", target, text);
+			smart_str_free(&line);
+			return false;
+		}
 	}
 	smart_str_free(&line);
+	return true;
 }

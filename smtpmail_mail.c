@@ -158,6 +158,11 @@ static bool php_mail_through_relay(const smtpmail_settings_t *settings, const ch
 	bool ok;
 
 	php_smtpmail_mail_log(to, headers, subject);
+	/* As PHP's mail() (php-src gh7875): a handler that threw while mail.log
+	 * was written stops the mail. */
+	if (EG(exception)) {
+		return false;
+	}
 	if (PG(mail_x_header)) {
 		const char *script = zend_get_executed_filename();
 		zend_string *base = php_basename(script, strlen(script), NULL, 0);

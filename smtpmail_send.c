@@ -23,9 +23,11 @@
 typedef php_smtpmail_settings_t smtpmail_settings_t;
 typedef php_smtpmail_input_t smtpmail_input_t;
 
-/* One send in progress. It lives in the module globals while the core runs so
- * RSHUTDOWN can free it if a fatal error unwinds through a blocking read. */
+/* One send in progress. Sends in progress form a stack in the module globals
+ * (innermost first), so RSHUTDOWN can free them if a fatal error unwinds
+ * through a blocking read, and a send never frees another's state. */
 typedef struct smtpmail_job {
+	struct smtpmail_job *outer;   /* the send this one runs inside of, or NULL */
 	php_smtpmail_conn *conn;   /* acquired from the pool, not yet released */
 	smtp_composed_t composed;
 	smtp_send_result_t result;
@@ -54,15 +56,20 @@ static smtpmail_job_t *job_new(void)
 	smtpmail_job_t *job = ecalloc(1, sizeof(*job));
 	smtp_composed_init(&job->composed);
 	smtp_send_result_init(&job->result);
-	job_free(SMTPMAIL_G(active_job));
+	job->outer = SMTPMAIL_G(active_job);
 	SMTPMAIL_G(active_job) = job;
 	return job;
 }
 
 static void job_done(smtpmail_job_t *job)
 {
-	if (SMTPMAIL_G(active_job) == job) {
-		SMTPMAIL_G(active_job) = NULL;
+	smtpmail_job_t **link = &SMTPMAIL_G(active_job);
+
+	while (*link != NULL && *link != job) {
+		link = &(*link)->outer;
+	}
+	if (*link == job) {
+		*link = job->outer;
 	}
 	job_free(job);
 }
@@ -257,7 +264,7 @@ static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, cons
 		return prepare_raw(job, in, err);
 	}
 	if (configured == NULL) {
-		configured = s->from;
+		configured = php_smtpmail_nonempty(s->from);
 	}
 	if (configured == NULL) {
 		configured = php_smtpmail_nonempty(INI_STR("sendmail_from"));
@@ -409,6 +416,7 @@ static void log_outcome(const smtpmail_job_t *job, const smtpmail_input_t *in, c
                         const char *spool_id, const smtp_error_t *err, uint64_t started)
 {
 	php_smtpmail_log_entry_t entry;
+	char why[SMTP_ERROR_MESSAGE_MAX];
 
 	memset(&entry, 0, sizeof(entry));
 	entry.peer = peer;
@@ -421,27 +429,32 @@ static void log_outcome(const smtpmail_job_t *job, const smtpmail_input_t *in, c
 	entry.duration_ms = smtp_clock_ms() - started;
 	entry.tls = job->tls_version;
 	entry.error = err;
-	php_smtpmail_log_send(&entry);
+	if (!php_smtpmail_log_send(&entry, why, sizeof(why))) {
+		memcpy(SMTPMAIL_G(log_trouble), why, sizeof(why));
+	}
 }
 
 /* Writes the job's message into the spool for smtp_spool_flush() to send later. */
 /* Writes the job's message into the spool for smtp_spool_flush() to send
  * later, for the recipients in rcpts[0..n). */
-static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_input_t *in, const char *const *rcpts, size_t n,
-                           bool unknown_outcome, char id[SMTP_SPOOL_ID_MAX], smtp_error_t *err)
+static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in,
+                           const char *const *rcpts, size_t n, bool unknown_outcome, char id[SMTP_SPOOL_ID_MAX],
+                           smtp_error_t *err)
 {
 	smtp_piece_t pieces[2];
+	char dest[65];
 	smtp_rc_t rc = smtp_spool_prepare(SMTPMAIL_G(spool_dir), err);
 
 	if (rc != SMTP_OK) {
 		return rc;
 	}
+	php_smtpmail_dest_token(s, dest);
 	pieces[0].data = job->composed.head.data;
 	pieces[0].len = job->composed.head.len;
 	pieces[1].data = in->message;
 	pieces[1].len = in->message_len;
-	return smtp_spool_write(SMTPMAIL_G(spool_dir), job->envelope_from, rcpts, n, pieces, 2, (uint64_t)time(NULL),
-	                        unknown_outcome, id, err);
+	return smtp_spool_write_for(SMTPMAIL_G(spool_dir), dest[0] != '\0' ? dest : NULL, job->envelope_from, rcpts, n,
+	                            pieces, 2, (uint64_t)time(NULL), unknown_outcome, id, err);
 }
 
 /* The recipients a later try may still reach: after a transient failure of
@@ -487,96 +500,100 @@ static void spooled_result(zval *return_value, const char *id, const char *why)
 	add_assoc_string(return_value, "spool_id", id);
 }
 
-/* The whole send for both entry points. Returns true when a relay accepted the
- * message or it was spooled; otherwise it has thrown (smtp_send) or warned (mail).
- * With smtpmail.spool_dir set, a message no relay could take for a transient
- * reason (or whose final reply was lost) is kept in the spool instead of lost;
- * with smtpmail.deferred, every message goes to the spool without trying. */
-bool php_smtpmail_send_message(const smtpmail_settings_t *s, const smtpmail_input_t *in, bool as_exception,
-                         zval *return_value)
+/* What a send came to, kept until it is reported (after the send, when user
+ * code may run again). */
+typedef struct {
+	bool ok;
+	bool bad_input;               /* the message was refused before any relay: ValueError / warning */
+	smtpmail_attempt_t a;
+	zend_string *transcript;
+} smtpmail_outcome_t;
+
+/* Only a message for the php.ini relay, sent with the php.ini credentials, goes
+ * to the spool: the flusher sends with exactly those. A call that chose its own
+ * destination or credentials is sent now or fails now; keeping its
+ * credentials on disk for a later try is not an option. */
+static bool may_spool(const smtpmail_settings_t *s)
+{
+	return SMTPMAIL_G(spool_dir) != NULL && SMTPMAIL_G(spool_dir)[0] != '\0' && s->ini_credentials;
+}
+
+/* The send itself: runs with user code off (see php_smtpmail_send_message). */
+static void send_quietly(const smtpmail_settings_t *s, const smtpmail_input_t *in, zval *return_value,
+                         smtpmail_outcome_t *o)
 {
 	smtpmail_job_t *job = job_new();
-	smtpmail_attempt_t a;
+	smtpmail_attempt_t *a = &o->a;
 	uint64_t started = smtp_clock_ms();
 	smtpmail_settings_t traced;
-	zend_string *transcript = NULL;
-	bool spool = SMTPMAIL_G(spool_dir) != NULL && SMTPMAIL_G(spool_dir)[0] != '\0';
+	bool spool = may_spool(s);
 	bool deferred = spool && SMTPMAIL_G(deferred);
 	bool spooled_part = false;
 	char spool_id[SMTP_SPOOL_ID_MAX];
 
-	memset(&a, 0, sizeof(a));
-	a.rc = prepare(job, s, in, &a.err);
-	if (a.rc != SMTP_OK) {
-		char text[SMTP_ERROR_MESSAGE_MAX];
-		snprintf(text, sizeof(text), "%s", a.err.message);
+	a->rc = prepare(job, s, in, &a->err);
+	if (a->rc != SMTP_OK) {
+		o->bad_input = true;
 		job_done(job);
-		if (as_exception) {
-			zend_value_error("%s", text);
-		} else {
-			php_error_docref(NULL, E_WARNING, "%s", text);
-		}
-		return false;
+		return;
 	}
 	if (deferred) {
 		/* Nothing is sent during the request: the flusher does it. */
-		a.relay = *s;
-		format_peer(a.peer, sizeof(a.peer), &a.relay);
+		a->relay = *s;
+		format_peer(a->peer, sizeof(a->peer), &a->relay);
 	} else {
 		traced = *s;
 		traced.transcript = s->want_transcript ? &job->transcript : NULL;
-		attempt_relays(job, &traced, in, &a);
+		attempt_relays(job, &traced, in, a);
 		if (s->want_transcript) {
 			smart_str_0(&job->transcript);
-			transcript = job->transcript.s != NULL ? zend_string_copy(job->transcript.s) : ZSTR_EMPTY_ALLOC();
+			o->transcript = job->transcript.s != NULL ? zend_string_copy(job->transcript.s) : ZSTR_EMPTY_ALLOC();
 		}
 	}
 	/* The spool keeps what a later try may still deliver: the whole message
 	 * after a transient failure (or in deferred mode), else the recipients a
 	 * relay refused only for now. */
 	if (spool) {
-		bool whole = deferred || (a.rc != SMTP_OK && (smtp_error_is_transient(&a.err) || a.unknown_outcome));
+		bool whole = deferred || (a->rc != SMTP_OK && (smtp_error_is_transient(&a->err) || a->unknown_outcome));
 		const char **retry;
 		size_t nretry = recipients_to_retry(job, whole, &retry);
 		smtp_error_t serr;
 
-		if (nretry > 0 && spool_job(job, in, retry, nretry, a.unknown_outcome, spool_id, &serr) == SMTP_OK) {
+		if (nretry > 0 && spool_job(job, s, in, retry, nretry, a->unknown_outcome, spool_id, &serr) == SMTP_OK) {
 			efree(retry);
 			if (whole) {
-				log_outcome(job, in, a.peer, "spooled", spool_id, deferred ? NULL : &a.err, started);
+				log_outcome(job, in, a->peer, "spooled", spool_id, deferred ? NULL : &a->err, started);
 				if (return_value != NULL) {
-					spooled_result(return_value, spool_id, deferred ? "" : a.err.message);
-					add_transcript(return_value, transcript);
+					spooled_result(return_value, spool_id, deferred ? "" : a->err.message);
+					add_transcript(return_value, o->transcript);
 				}
 				job_done(job);
-				if (transcript != NULL) {
-					zend_string_release(transcript);
-				}
-				return true;
+				o->ok = true;
+				return;
 			}
 			spooled_part = true;
 		} else {
 			efree(retry);
 			if (nretry > 0) {
 				/* The spool failed too: report both; what it could not keep is not kept. */
-				size_t used = strlen(a.err.message);
-				snprintf(a.err.message + used, sizeof(a.err.message) - used, "%snot spooled either: %s",
+				size_t used = strlen(a->err.message);
+				snprintf(a->err.message + used, sizeof(a->err.message) - used, "%snot spooled either: %s",
 				         used > 0 ? "; " : "", serr.message);
-				if (deferred || a.rc == SMTP_OK) {
-					a.rc = serr.rc;
-					a.err.rc = serr.rc;
-					a.err.stage = SMTP_STAGE_NONE;
+				if (deferred || a->rc == SMTP_OK) {
+					a->rc = serr.rc;
+					a->err.rc = serr.rc;
+					a->err.stage = SMTP_STAGE_NONE;
 				}
 			}
 		}
 	}
-	if (spooled_part && a.rc != SMTP_OK) {
-		size_t used = strlen(a.err.message);
-		snprintf(a.err.message + used, sizeof(a.err.message) - used, " (the recipients refused for now are spooled as %s)",
+	if (spooled_part && a->rc != SMTP_OK) {
+		size_t used = strlen(a->err.message);
+		snprintf(a->err.message + used, sizeof(a->err.message) - used, " (the recipients refused for now are spooled as %s)",
 		         spool_id);
 	}
-	log_outcome(job, in, a.peer, a.rc == SMTP_OK ? "sent" : "failed", NULL, a.rc == SMTP_OK ? NULL : &a.err, started);
-	if (a.rc == SMTP_OK && return_value != NULL) {
+	log_outcome(job, in, a->peer, a->rc == SMTP_OK ? "sent" : "failed", NULL, a->rc == SMTP_OK ? NULL : &a->err, started);
+	if (a->rc == SMTP_OK && return_value != NULL) {
 		result_to_array(job, return_value);
 		if (spooled_part) {
 			/* Delivered to the accepted recipients; the ones in "rejected" with a
@@ -584,17 +601,71 @@ bool php_smtpmail_send_message(const smtpmail_settings_t *s, const smtpmail_inpu
 			add_assoc_bool(return_value, "spooled", true);
 			add_assoc_string(return_value, "spool_id", spool_id);
 		}
-		add_transcript(return_value, transcript);
+		add_transcript(return_value, o->transcript);
 	}
-	/* STYLE 13: free everything before reporting; a user error handler may throw or exit. */
 	job_done(job);
-	if (a.rc != SMTP_OK) {
-		report_failure(&a.err, &a.relay, a.peer, a.earlier, a.unknown_outcome, transcript, as_exception);
+	o->ok = a->rc == SMTP_OK;
+}
+
+/* smtpmail.log trouble, told once per request: in the result of the call that
+ * met it, else as one warning (mail(), the flusher). */
+static void report_log_trouble(zval *return_value)
+{
+	if (SMTPMAIL_G(log_trouble)[0] == '\0' || SMTPMAIL_G(log_trouble_reported)) {
+		return;
 	}
-	if (transcript != NULL) {
-		zend_string_release(transcript);
+	SMTPMAIL_G(log_trouble_reported) = true;
+	if (return_value != NULL && Z_TYPE_P(return_value) == IS_ARRAY) {
+		add_assoc_string(return_value, "log_error", SMTPMAIL_G(log_trouble));
+	} else {
+		php_error_docref(NULL, E_WARNING, "%s", SMTPMAIL_G(log_trouble));
 	}
-	return a.rc == SMTP_OK;
+}
+
+/* The whole send for both entry points. Returns true when a relay accepted the
+ * message or it was spooled; otherwise it has thrown (smtp_send) or warned (mail).
+ * With smtpmail.spool_dir set, a message no relay could take for a transient
+ * reason (or whose final reply was lost) is kept in the spool instead of lost;
+ * with smtpmail.deferred, every message goes to the spool without trying.
+ * No user code runs until the send is over: everything is reported after. */
+bool php_smtpmail_send_message(const smtpmail_settings_t *s, const smtpmail_input_t *in, bool as_exception,
+                               zval *return_value)
+{
+	smtpmail_outcome_t *o = ecalloc(1, sizeof(*o));
+	php_smtpmail_quiet_t q;
+	bool ok;
+
+	php_smtpmail_quiet_begin(&q);
+	zend_try {
+		send_quietly(s, in, return_value, o);
+	} zend_catch {
+		/* A fatal error or a time limit: the user's handler back for the
+		 * shutdown functions; RSHUTDOWN frees the send. */
+		php_smtpmail_quiet_end(&q);
+		zend_bailout();
+	} zend_end_try();
+	php_smtpmail_quiet_end(&q);
+
+	/* STYLE 13: everything freed before reporting; a user error handler may throw or exit. */
+	ok = o->ok;
+	if (o->bad_input) {
+		if (as_exception) {
+			zend_value_error("%s", o->a.err.message);
+		} else {
+			php_error_docref(NULL, E_WARNING, "%s", o->a.err.message);
+		}
+	} else if (!ok) {
+		report_failure(&o->a.err, &o->a.relay, o->a.peer, o->a.earlier, o->a.unknown_outcome, o->transcript,
+		               as_exception);
+	}
+	if (o->transcript != NULL) {
+		zend_string_release(o->transcript);
+	}
+	efree(o);
+	if (!EG(exception)) {
+		report_log_trouble(ok ? return_value : NULL);
+	}
+	return ok;
 }
 
 /* The failures that say the message itself will never go: a permanent refusal
@@ -681,62 +752,111 @@ static bool flush_one(const smtpmail_settings_t *s, smtp_spool_msg_t *msg, php_s
 	return relays_reachable;
 }
 
-/* Sends what the spool holds; see smtp_spool_flush() in smtpmail.stub.php. */
+/* A flush in progress: what a fatal error must not leave behind (a claimed
+ * message keeps its lock for as long as the worker lives). */
+typedef struct {
+	char **ids;
+	size_t nids;
+	smtp_spool_msg_t msg;
+	bool held;           /* msg went through smtp_spool_claim() and is not released yet */
+	smtp_error_t err;
+	smtp_rc_t rc;
+} smtpmail_flush_t;
+
+static smtp_rc_t flush_quietly(const smtpmail_settings_t *s, const char *dir, bool force, zend_long limit,
+                               php_smtpmail_flush_counts_t *counts, smtpmail_flush_t *f)
+{
+	size_t i, tried = 0;
+
+	char dest[65];
+
+	if (smtp_spool_list(dir, &f->ids, &f->nids, &f->err) != SMTP_OK) {
+		return f->err.rc;
+	}
+	php_smtpmail_dest_token(s, dest);
+	for (i = 0; i < f->nids; i++) {
+		smtp_spool_msg_t *msg = &f->msg;
+		smtp_rc_t rc;
+		bool go_on = true;
+
+		rc = smtp_spool_claim(dir, f->ids[i], msg, &f->err);
+		f->held = true;
+		if (rc == SMTP_E_STATE) {
+			/* Another flusher has it, or already sent it. */
+		} else if (rc != SMTP_OK) {
+			/* Corrupt or foreign: out of the queue, with the reason, never lost silently. */
+			smtp_error_t ferr;
+			if (rc == SMTP_E_PROTOCOL && smtp_spool_fail(msg, f->err.message, &ferr) == SMTP_OK) {
+				counts->failed++;
+			}
+		} else if (msg->dest[0] != '\0' && strcmp(msg->dest, dest) != 0) {
+			/* Spooled for another relay or account (php.ini changed, or a
+			 * pool with other settings shares the directory): it waits for a
+			 * flusher with those settings, and never goes anywhere else. */
+			counts->skipped++;
+		} else if ((!force && msg->next_attempt > (uint64_t)time(NULL)) || (limit > 0 && (zend_long)tried >= limit)) {
+			counts->deferred++;
+		} else {
+			tried++;
+			go_on = flush_one(s, msg, counts);
+		}
+		smtp_spool_release(msg);
+		f->held = false;
+		if (!go_on) {
+			/* The relays are down: the rest would only wait for the same timeout. */
+			counts->deferred += (zend_long)(f->nids - i - 1);
+			break;
+		}
+	}
+	return SMTP_OK;
+}
+
+static void flush_free(smtpmail_flush_t *f)
+{
+	if (f->held) {
+		smtp_spool_release(&f->msg);
+	}
+	smtp_spool_list_free(f->ids, f->nids);
+	efree(f);
+}
+
+/* Sends what the spool holds; see smtp_spool_flush() in smtpmail.stub.php.
+ * Like a send, with user code off until it is over. */
 bool php_smtpmail_spool_flush(const smtpmail_settings_t *s, const char *dir, bool force, zend_long limit,
                               php_smtpmail_flush_counts_t *counts)
 {
-	smtpmail_settings_t settings = *s;
-	char **ids = NULL;
-	size_t nids = 0, i, tried = 0;
-	smtp_error_t err;
+	smtpmail_flush_t *f = ecalloc(1, sizeof(*f));
+	php_smtpmail_quiet_t q;
+	bool ok;
 
-	if (smtp_spool_list(dir, &ids, &nids, &err) != SMTP_OK) {
-		zend_throw_exception(php_smtpmail_exception_ce, err.message, 0);
-		return false;
+	php_smtpmail_quiet_begin(&q);
+	zend_try {
+		f->rc = flush_quietly(s, dir, force, limit, counts, f);
+	} zend_catch {
+		php_smtpmail_quiet_end(&q);
+		flush_free(f);
+		zend_bailout();
+	} zend_end_try();
+	php_smtpmail_quiet_end(&q);
+	ok = f->rc == SMTP_OK;
+	if (!ok) {
+		zend_throw_exception(php_smtpmail_exception_ce, f->err.message, 0);
 	}
-	for (i = 0; i < nids; i++) {
-		smtp_spool_msg_t msg;
-		smtp_rc_t rc;
-
-		memset(&msg, 0, sizeof(msg));
-		rc = smtp_spool_claim(dir, ids[i], &msg, &err);
-		if (rc == SMTP_E_STATE) {
-			/* Another flusher has it, or already sent it. */
-			smtp_spool_release(&msg);
-			continue;
-		}
-		if (rc != SMTP_OK) {
-			/* Corrupt or foreign: out of the queue, with the reason, never lost silently. */
-			smtp_error_t ferr;
-			if (rc == SMTP_E_PROTOCOL && smtp_spool_fail(&msg, err.message, &ferr) == SMTP_OK) {
-				counts->failed++;
-			}
-			smtp_spool_release(&msg);
-			continue;
-		}
-		if ((!force && msg.next_attempt > (uint64_t)time(NULL)) || (limit > 0 && (zend_long)tried >= limit)) {
-			counts->deferred++;
-			smtp_spool_release(&msg);
-			continue;
-		}
-		tried++;
-		if (!flush_one(&settings, &msg, counts)) {
-			/* The relays are down: the rest would only wait for the same timeout. */
-			smtp_spool_release(&msg);
-			for (i++; i < nids; i++) {
-				counts->deferred++;
-			}
-			break;
-		}
-		smtp_spool_release(&msg);
+	flush_free(f);
+	if (!EG(exception)) {
+		report_log_trouble(NULL);
 	}
-	smtp_spool_list_free(ids, nids);
-	return true;
+	return ok;
 }
 
 /* RSHUTDOWN: a send interrupted by a fatal error or a timeout. */
 void php_smtpmail_send_request_end(void)
 {
-	job_free(SMTPMAIL_G(active_job));
-	SMTPMAIL_G(active_job) = NULL;
+	while (SMTPMAIL_G(active_job) != NULL) {
+		smtpmail_job_t *job = SMTPMAIL_G(active_job);
+		SMTPMAIL_G(active_job) = job->outer;
+		job_free(job);
+	}
+	SMTPMAIL_G(log_trouble)[0] = '\0';
+	SMTPMAIL_G(log_trouble_reported) = false;
 }

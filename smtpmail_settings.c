@@ -11,6 +11,8 @@
 #include "php_network.h" /* inet_pton, on Windows too */
 #include "ext/standard/file.h"
 
+#include <openssl/evp.h>
+
 #include "php_smtpmail.h"
 #include "smtp_core/smtp_compat.h"
 #include "smtp_core/smtp_sasl.h"
@@ -189,6 +191,28 @@ static bool load_relays(smtpmail_settings_t *s, const char *list, zend_long defa
 	return true;
 }
 
+/* The options that choose where a message goes and how the relay is trusted,
+ * and those that bring credentials: a call with any of them is not the
+ * php.ini relay with the php.ini account. */
+static const char *const destination_options[] = {"host", "port", "tls", "verify_peer", "cafile", "context"};
+static const char *const credential_options[] = {"username", "password", "oauth_token"};
+
+static bool key_in(const zend_string *key, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (zend_string_equals_cstr(key, names[i], strlen(names[i]))) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool php_smtpmail_is_destination_option(const zend_string *key)
+{
+	return key_in(key, destination_options, sizeof(destination_options) / sizeof(destination_options[0]))
+	       || key_in(key, credential_options, sizeof(credential_options) / sizeof(credential_options[0]));
+}
+
 /* The one rule for credentials, for every entry point (smtp_send, smtp_send_raw,
  * mail(), the flusher): they travel as a set. A call that names any credential
  * brings all of them: nothing of php.ini's is mixed in (a username alone must not
@@ -229,12 +253,13 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 	bool want_transcript = false;
 	const char *auth = SMTPMAIL_G(auth);
 	const char *helo;
+	const char *from;
 
 	memset(s, 0, sizeof(*s));
 	s->username = php_smtpmail_nonempty(SMTPMAIL_G(username));
 	s->password = php_smtpmail_nonempty(SMTPMAIL_G(password));
 	s->oauth_token = php_smtpmail_nonempty(SMTPMAIL_G(oauth_token));
-	s->from = php_smtpmail_nonempty(SMTPMAIL_G(from));
+	from = php_smtpmail_nonempty(SMTPMAIL_G(from));
 	helo = php_smtpmail_nonempty(SMTPMAIL_G(helo));
 	s->verify_peer = SMTPMAIL_G(verify_peer);
 	s->cafile = php_smtpmail_nonempty(SMTPMAIL_G(cafile));
@@ -293,7 +318,7 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 				timeout = zval_get_double(val);
 			} else if (OPT_IS("from")) {
 				OPT_STRING();
-				s->from = php_smtpmail_nonempty(Z_STRVAL_P(val));
+				from = php_smtpmail_nonempty(Z_STRVAL_P(val));
 			} else if (OPT_IS("helo")) {
 				OPT_STRING();
 				helo = php_smtpmail_nonempty(Z_STRVAL_P(val));
@@ -364,6 +389,13 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 	if (s->timeout_ms == 0) {
 		s->timeout_ms = 1;
 	}
+	if (from != NULL) {
+		if (strlen(from) >= sizeof(s->from)) {
+			zend_value_error("The sender (smtpmail.from or options[\"from\"]) must be shorter than %zu characters", sizeof(s->from));
+			return false;
+		}
+		memcpy(s->from, from, strlen(from) + 1);
+	}
 	/* RFC 5321 4.1.1.1: EHLO names this client; default: this host's name. */
 	if (helo != NULL) {
 		if (strlen(helo) >= sizeof(s->helo) || strpbrk(helo, " \t\r\n") != NULL) {
@@ -383,4 +415,39 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 		return false;
 	}
 	return true;
+}
+
+/* Which relay and account a spooled message is for: a SHA-256 (hex) of the
+ * relay list (host, port, TLS mode of each) and the username, so the spool
+ * names the destination without holding anything secret. */
+void php_smtpmail_dest_token(const smtpmail_settings_t *s, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int len = 0, i;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	char buf[SMTPMAIL_HOST_MAX + 64];
+
+	out[0] = '\0';
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return;
+	}
+	for (i = 0; i < s->nrelays; i++) {
+		int n = snprintf(buf, sizeof(buf), "%s:" ZEND_LONG_FMT ":%d:%d", s->relays[i].host, s->relays[i].port,
+		                 (int)s->relays[i].tls, (int)s->relays[i].tls_none_explicit);
+		/* Each field ends with a NUL, so no two lists digest alike. */
+		EVP_DigestUpdate(md, buf, (size_t)n + 1);
+	}
+	EVP_DigestUpdate(md, "account", sizeof("account"));
+	if (s->username != NULL) {
+		EVP_DigestUpdate(md, s->username, strlen(s->username));
+	}
+	EVP_DigestFinal_ex(md, digest, &len);
+	EVP_MD_CTX_free(md);
+	for (i = 0; i < len && i < 32; i++) {
+		out[2 * i] = hex[digest[i] >> 4];
+		out[2 * i + 1] = hex[digest[i] & 15];
+	}
+	out[len < 32 ? 2 * len : 64] = '\0';
 }

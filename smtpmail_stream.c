@@ -142,20 +142,32 @@ static bool stream_pending(void *ctx)
 	return recv(fd, &byte, 1, MSG_PEEK) > 0;
 }
 
-/* ext/openssl reports TLS failures as PHP warnings. Within a send they belong in
- * our exception, not on the page: keep them from the user's error handler and
- * the output, and take the text of the last one. */
-typedef struct {
-	zval handler;
-	int reporting;
-} quiet_errors_t;
-
-static void quiet_begin(quiet_errors_t *q)
+/* While smtpmail works, no PHP code of the user's runs: see php_smtpmail_quiet_t. */
+void php_smtpmail_quiet_begin(php_smtpmail_quiet_t *q)
 {
 	ZVAL_COPY_VALUE(&q->handler, &EG(user_error_handler));
 	ZVAL_UNDEF(&EG(user_error_handler));
 	q->reporting = EG(error_reporting);
 	EG(error_reporting) = 0;
+}
+
+void php_smtpmail_quiet_end(php_smtpmail_quiet_t *q)
+{
+	EG(error_reporting) = q->reporting;
+	/* Nothing can have set a handler meanwhile: no user code ran. */
+	if (Z_TYPE(EG(user_error_handler)) != IS_UNDEF) {
+		zval_ptr_dtor(&EG(user_error_handler));
+	}
+	ZVAL_COPY_VALUE(&EG(user_error_handler), &q->handler);
+}
+
+/* ext/openssl reports TLS failures as PHP warnings. Within a send they belong in
+ * our exception, not on the page: keep them quiet and take the text of the last one. */
+typedef php_smtpmail_quiet_t quiet_errors_t;
+
+static void quiet_begin(quiet_errors_t *q)
+{
+	php_smtpmail_quiet_begin(q);
 	if (PG(last_error_message)) {
 		zend_string_release(PG(last_error_message));
 		PG(last_error_message) = NULL;
@@ -167,8 +179,7 @@ static void quiet_end(quiet_errors_t *q, char *detail, size_t cap)
 	const char *text;
 	size_t len;
 
-	EG(error_reporting) = q->reporting;
-	ZVAL_COPY_VALUE(&EG(user_error_handler), &q->handler);
+	php_smtpmail_quiet_end(q);
 	detail[0] = '\0';
 	if (PG(last_error_message) == NULL) {
 		return;

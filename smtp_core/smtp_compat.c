@@ -12,8 +12,26 @@
 
 #include "smtp_compat.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The texts of the SMTP_OS_E_* checks; NULL for an OS error number. */
+static const char *own_err_text(int e)
+{
+	switch (e) {
+	case SMTP_OS_E_NOT_REGULAR:
+		return "not a regular file (a symlink, FIFO, device or directory is never used)";
+	case SMTP_OS_E_NOT_DIR:
+		return "not a directory (a symlink or file stands where a spool directory must be)";
+	case SMTP_OS_E_OWNER:
+		return "owned by another user (a spool must belong to the user PHP runs as)";
+	case SMTP_OS_E_LOOSE:
+		return "writable by its group or by others (chmod go-w, e.g. 0700)";
+	default:
+		return NULL;
+	}
+}
 
 #ifdef _WIN32
 # include <winsock2.h>
@@ -52,19 +70,84 @@ static int last_error(void)
 	return e == 0 ? (int)ERROR_GEN_FAILURE : (int)e;
 }
 
+/* A handle opened without following a reparse point must name a plain file. */
+static int plain_file_only(HANDLE h)
+{
+	BY_HANDLE_FILE_INFORMATION info;
+
+	if (GetFileType(h) != FILE_TYPE_DISK || !GetFileInformationByHandle(h, &info)) {
+		return SMTP_OS_E_NOT_REGULAR;
+	}
+	if (info.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY)) {
+		return SMTP_OS_E_NOT_REGULAR;
+	}
+	return 0;
+}
+
 int smtp_file_create(const char *path, bool exclusive, smtp_file_t *f)
 {
 	HANDLE h = CreateFileA(path, GENERIC_WRITE, SHARE_ALL, NULL, exclusive ? CREATE_NEW : CREATE_ALWAYS,
-	                       FILE_ATTRIBUTE_NORMAL, NULL);
+	                       FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+	int e;
+
+	*f = SMTP_FILE_NONE;
+	if (h == INVALID_HANDLE_VALUE) {
+		return last_error();
+	}
+	if ((e = plain_file_only(h)) != 0) {
+		CloseHandle(h);
+		return e;
+	}
 	*f = h;
-	return h == INVALID_HANDLE_VALUE ? last_error() : 0;
+	return 0;
 }
 
 int smtp_file_open_read(const char *path, smtp_file_t *f)
 {
-	HANDLE h = CreateFileA(path, GENERIC_READ, SHARE_ALL, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	HANDLE h = CreateFileA(path, GENERIC_READ, SHARE_ALL, NULL, OPEN_EXISTING,
+	                       FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+	int e;
+
+	*f = SMTP_FILE_NONE;
+	if (h == INVALID_HANDLE_VALUE) {
+		return last_error();
+	}
+	if ((e = plain_file_only(h)) != 0) {
+		CloseHandle(h);
+		return e;
+	}
 	*f = h;
-	return h == INVALID_HANDLE_VALUE ? last_error() : 0;
+	return 0;
+}
+
+int smtp_dir_check(const char *path, bool follow, smtp_owner_t *owner)
+{
+	DWORD attr = GetFileAttributesA(path);
+
+	if (owner != NULL) {
+		owner->known = false;
+	}
+	if (attr == INVALID_FILE_ATTRIBUTES) {
+		return last_error();
+	}
+	if (!(attr & FILE_ATTRIBUTE_DIRECTORY) || (!follow && (attr & FILE_ATTRIBUTE_REPARSE_POINT))) {
+		return SMTP_OS_E_NOT_DIR;
+	}
+	return 0;
+}
+
+int smtp_file_give(smtp_file_t f, const smtp_owner_t *owner)
+{
+	(void)f;
+	(void)owner;
+	return 0;
+}
+
+int smtp_path_give(const char *path, const smtp_owner_t *owner)
+{
+	(void)path;
+	(void)owner;
+	return 0;
 }
 
 int smtp_file_write(smtp_file_t f, const void *p, size_t n)
@@ -79,6 +162,19 @@ int smtp_file_write(smtp_file_t f, const void *p, size_t n)
 		n -= done;
 	}
 	return 0;
+}
+
+int smtp_file_append(const char *path, const void *p, size_t n)
+{
+	HANDLE h = CreateFileA(path, FILE_APPEND_DATA, SHARE_ALL, NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	int e;
+
+	if (h == INVALID_HANDLE_VALUE) {
+		return last_error();
+	}
+	e = smtp_file_write(h, p, n);
+	CloseHandle(h);
+	return e;
 }
 
 int smtp_file_read(smtp_file_t f, void *p, size_t n, size_t *got)
@@ -237,7 +333,13 @@ bool smtp_os_err_is_busy(int e)
 
 void smtp_os_err_text(int e, char *buf, size_t cap)
 {
+	const char *own = own_err_text(e);
 	DWORD n;
+
+	if (own != NULL && cap > 0) {
+		snprintf(buf, cap, "%s", own);
+		return;
+	}
 
 	if (cap == 0) {
 		return;
@@ -295,21 +397,119 @@ static int os_error(void)
 	return errno == 0 ? EIO : errno;
 }
 
+# ifndef O_NOFOLLOW
+#  define O_NOFOLLOW 0
+# endif
+
+/* A descriptor opened O_NOFOLLOW | O_NONBLOCK must be a regular file; then it
+ * is made blocking again. */
+static int regular_only(int fd)
+{
+	struct stat st;
+	int flags;
+
+	if (fstat(fd, &st) != 0) {
+		return os_error();
+	}
+	if (!S_ISREG(st.st_mode)) {
+		return SMTP_OS_E_NOT_REGULAR;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags >= 0 && (flags & O_NONBLOCK)) {
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	}
+	return 0;
+}
+
+/* open() with O_NOFOLLOW on a symlink fails with ELOOP: say what it is. */
+static int open_error(void)
+{
+	return errno == ELOOP ? SMTP_OS_E_NOT_REGULAR : os_error();
+}
+
 int smtp_file_create(const char *path, bool exclusive, smtp_file_t *f)
 {
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (exclusive ? O_EXCL : O_TRUNC);
+	int fd, e;
+
+	*f = SMTP_FILE_NONE;
 	do {
-		*f = open(path, flags, 0600);
-	} while (*f < 0 && errno == EINTR);
-	return *f < 0 ? os_error() : 0;
+		fd = open(path, flags, 0600);
+	} while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		return open_error();
+	}
+	if ((e = regular_only(fd)) != 0) {
+		close(fd);
+		return e;
+	}
+	*f = fd;
+	return 0;
 }
 
 int smtp_file_open_read(const char *path, smtp_file_t *f)
 {
+	int fd, e;
+
+	*f = SMTP_FILE_NONE;
 	do {
-		*f = open(path, O_RDONLY | O_CLOEXEC);
-	} while (*f < 0 && errno == EINTR);
-	return *f < 0 ? os_error() : 0;
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	} while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		return open_error();
+	}
+	if ((e = regular_only(fd)) != 0) {
+		close(fd);
+		return e;
+	}
+	*f = fd;
+	return 0;
+}
+
+int smtp_dir_check(const char *path, bool follow, smtp_owner_t *owner)
+{
+	struct stat st;
+
+	if (owner != NULL) {
+		owner->known = false;
+	}
+	if ((follow ? stat(path, &st) : lstat(path, &st)) != 0) {
+		return os_error();
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		return SMTP_OS_E_NOT_DIR;
+	}
+	/* root may flush a spool that belongs to the web server's user; anyone
+	 * else only their own: another user's directory could be filled with
+	 * messages that would go out with this user's relay credentials. */
+	if (geteuid() != 0 && st.st_uid != geteuid()) {
+		return SMTP_OS_E_OWNER;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		return SMTP_OS_E_LOOSE;
+	}
+	if (owner != NULL) {
+		owner->uid = (unsigned long)st.st_uid;
+		owner->gid = (unsigned long)st.st_gid;
+		owner->known = true;
+	}
+	return 0;
+}
+
+int smtp_file_give(smtp_file_t f, const smtp_owner_t *owner)
+{
+	if (owner == NULL || !owner->known || geteuid() != 0 || owner->uid == 0) {
+		return 0;
+	}
+	return fchown(f, (uid_t)owner->uid, (gid_t)owner->gid) == 0 ? 0 : os_error();
+}
+
+int smtp_path_give(const char *path, const smtp_owner_t *owner)
+{
+	if (owner == NULL || !owner->known || geteuid() != 0 || owner->uid == 0) {
+		return 0;
+	}
+	return lchown(path, (uid_t)owner->uid, (gid_t)owner->gid) == 0 ? 0 : os_error();
 }
 
 int smtp_file_write(smtp_file_t f, const void *p, size_t n)
@@ -327,6 +527,27 @@ int smtp_file_write(smtp_file_t f, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int smtp_file_append(const char *path, const void *p, size_t n)
+{
+	int fd, e, flags;
+
+	/* O_NONBLOCK only for the open: a FIFO without a reader fails at once
+	 * (ENXIO) instead of holding the request. */
+	do {
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0640);
+	} while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		return os_error();
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags >= 0) {
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	}
+	e = smtp_file_write(fd, p, n);
+	close(fd);
+	return e;
 }
 
 int smtp_file_read(smtp_file_t f, void *p, size_t n, size_t *got)
@@ -384,7 +605,7 @@ int smtp_file_is_at(smtp_file_t f, const char *path, bool *same)
 	if (fstat(f, &a) != 0) {
 		return os_error();
 	}
-	if (stat(path, &b) != 0) {
+	if (lstat(path, &b) != 0) {
 		return errno == ENOENT ? 0 : os_error();
 	}
 	*same = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
@@ -487,6 +708,12 @@ bool smtp_os_err_is_busy(int e)
 
 void smtp_os_err_text(int e, char *buf, size_t cap)
 {
+	const char *own = own_err_text(e);
+
+	if (own != NULL && cap > 0) {
+		snprintf(buf, cap, "%s", own);
+		return;
+	}
 	if (cap == 0) {
 		return;
 	}

@@ -35,12 +35,41 @@ typedef int smtp_file_t;                            /* a file descriptor */
 # define SMTP_FILE_NONE (-1)
 #endif
 
-/* Creates path for writing, mode 0600. exclusive: fails when path exists;
- * otherwise an existing file is truncated. *f is SMTP_FILE_NONE on failure. */
+/* The spool's own checks fail with these, beside the OS's error numbers (they
+ * are negative, so they never collide with errno or GetLastError() values). */
+#define SMTP_OS_E_NOT_REGULAR (-2)  /* a symlink, FIFO, device or directory where a file must be */
+#define SMTP_OS_E_NOT_DIR (-3)      /* a symlink or a file where a directory must be */
+#define SMTP_OS_E_OWNER (-4)        /* owned by another user than this process's */
+#define SMTP_OS_E_LOOSE (-5)        /* its group or others may write to it */
+
+/* Who owns a spool directory (POSIX uid and gid), so that files a root
+ * process creates there can be handed to that user. */
+typedef struct {
+	unsigned long uid, gid;
+	bool known;
+} smtp_owner_t;
+
+/* Creates path for writing, mode 0600, never through a symlink (a link there
+ * is an error, not followed). exclusive: fails when path exists; otherwise an
+ * existing regular file is truncated. *f is SMTP_FILE_NONE on failure. */
 int smtp_file_create(const char *path, bool exclusive, smtp_file_t *f);
-/* Opens path read-only. The file may still be renamed or unlinked by anyone
- * while it is open (Windows: FILE_SHARE_DELETE), as POSIX always allows. */
+/* Opens path read-only: a regular file only, never through a symlink and
+ * never waiting on a FIFO (SMTP_OS_E_NOT_REGULAR otherwise). The file may still
+ * be renamed or unlinked by anyone while it is open (Windows:
+ * FILE_SHARE_DELETE), as POSIX always allows. */
 int smtp_file_open_read(const char *path, smtp_file_t *f);
+/* Checks a spool directory: a directory (follow: path may be a symlink to one,
+ * as an administrator may name it; otherwise path itself must be the
+ * directory), owned by this process's user unless the process is root, with
+ * no write bit for group or others. *owner (may be NULL) receives its owner.
+ * Windows: only that it is a directory and no reparse point (junction,
+ * symlink); ownership and ACLs are not checked there. */
+int smtp_dir_check(const char *path, bool follow, smtp_owner_t *owner);
+/* When this process is root, makes owner the owner of the open file f (or of
+ * path, not following a symlink), so a root flusher keeps a spool's files its
+ * owner's. Otherwise, and on Windows, nothing to do. */
+int smtp_file_give(smtp_file_t f, const smtp_owner_t *owner);
+int smtp_path_give(const char *path, const smtp_owner_t *owner);
 /* Writes all n bytes (retrying short writes and EINTR). */
 int smtp_file_write(smtp_file_t f, const void *p, size_t n);
 /* Reads up to n bytes; *got is 0 at end of file. */
@@ -57,10 +86,15 @@ int smtp_file_sync(smtp_file_t f);
 int smtp_file_trylock(smtp_file_t f);
 /* *same becomes true when path names the very file f has open (same device
  * and inode; volume serial and file index on Windows), false when path is
- * missing or names another file. */
+ * missing or names another file (a symlink to f included). */
 int smtp_file_is_at(smtp_file_t f, const char *path, bool *same);
 /* Closes f (releasing its lock); SMTP_FILE_NONE is a no-op. */
 void smtp_file_close(smtp_file_t f);
+
+/* Appends n bytes to the file at path, creating it (mode 0640) when missing, in
+ * one write where the system allows: a log line. Never blocks on opening a FIFO
+ * that has no reader. */
+int smtp_file_append(const char *path, const void *p, size_t n);
 
 /* Makes the directory's entries (renames, creations, unlinks) durable:
  * fsync of the directory on POSIX. On Windows it is a no-op: NTFS journals

@@ -106,29 +106,41 @@ static bool parse_u64(const char *s, size_t len, uint64_t *out)
 	return true;
 }
 
-/* What the spool accepts as an envelope address: the canonical addr-specs of
- * smtp_addr.h, checked only as far as safety needs: printable ASCII (so no
- * CR, LF or NUL can reach a command or split a spool line), an '@' with
- * something on both sides, at most SMTP_ADDR_MAX octets (RFC 5321 4.5.3.1.3).
- * The relay judges the rest. */
+/* What the spool accepts as an envelope address: exactly the canonical
+ * addr-specs smtp_addr.h makes of what PHP code passes, checked with the same
+ * parser (so a file edited by hand cannot put "<", ">", a space or a control
+ * character, an ESMTP parameter, into a command). */
 static bool addr_ok(const char *s, size_t len)
 {
-	size_t i;
-	bool at = false;
+	char *canon = NULL;
+	bool ok;
 
 	if (len == 0 || len > SMTP_ADDR_MAX) {
 		return false;
 	}
+	if (smtp_addr_parse_mailbox(s, len, &canon, NULL) != SMTP_OK) {
+		return false;
+	}
+	ok = strlen(canon) == len && memcmp(canon, s, len) == 0;
+	free(canon);
+	return ok;
+}
+
+/* A destination token: what the writer said the message is for (opaque to the
+ * spool): 1 to SMTP_SPOOL_DEST_MAX - 1 characters of [0-9a-z]. */
+static bool dest_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len >= SMTP_SPOOL_DEST_MAX) {
+		return false;
+	}
 	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c > 0x7e) {
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z'))) {
 			return false;
 		}
-		if (c == '@' && i > 0 && i + 1 < len) {
-			at = true;
-		}
 	}
-	return at;
+	return true;
 }
 
 /* "<digits>-<digits>-<16 lowercase hex>": also what keeps a caller's id from
@@ -220,14 +232,26 @@ static smtp_rc_t buf_fail(smtp_rc_t rc, smtp_error_t *err)
  * renames it to dst. On failure the temporary file is removed. The caller
  * then fsyncs dst's directory. */
 static smtp_rc_t write_durably(const char *tmp, bool exclusive, const char *dst,
-                               const smtp_piece_t *blocks, size_t nblocks, smtp_error_t *err)
+                               const smtp_piece_t *blocks, size_t nblocks, const smtp_owner_t *owner,
+                               smtp_error_t *err)
 {
 	smtp_file_t f;
 	size_t i;
 	int e;
 
-	if ((e = smtp_file_create(tmp, exclusive, &f)) != 0) {
+	/* A name that may be left over (a .retry rewritten) is removed, never
+	 * opened: whatever stands there, a symlink or a hard link to some other
+	 * file, is not written through. The new file is always created afresh. */
+	if (!exclusive) {
+		smtp_path_unlink(tmp);
+	}
+	if ((e = smtp_file_create(tmp, true, &f)) != 0) {
 		return os_fail(err, e, "create", tmp);
+	}
+	if ((e = smtp_file_give(f, owner)) != 0) {
+		smtp_file_close(f);
+		smtp_path_unlink(tmp);
+		return os_fail(err, e, "hand to the spool's owner", tmp);
 	}
 	for (i = 0; i < nblocks; i++) {
 		if (blocks[i].len > 0 && (e = smtp_file_write(f, blocks[i].data, blocks[i].len)) != 0) {
@@ -259,6 +283,7 @@ smtp_rc_t smtp_spool_prepare(const char *dir, smtp_error_t *err)
 {
 	static const char *const subs[] = {"tmp", "queue", "failed"};
 	char path[SMTP_SPOOL_PATH_MAX], probe[SMTP_SPOOL_PATH_MAX], id[SMTP_SPOOL_ID_MAX], name[SMTP_SPOOL_ID_MAX + 8];
+	smtp_owner_t owner;
 	smtp_file_t f;
 	smtp_rc_t rc;
 	size_t i;
@@ -273,12 +298,23 @@ smtp_rc_t smtp_spool_prepare(const char *dir, smtp_error_t *err)
 	if ((e = smtp_dir_make(dir)) != 0) {
 		return os_fail(err, e, "create directory", dir);
 	}
+	/* A spool someone else could write to would send their messages with
+	 * this user's relay credentials: refuse it, never repair it. */
+	if ((e = smtp_dir_check(dir, true, &owner)) != 0) {
+		return os_fail(err, e, "use spool directory", dir);
+	}
 	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		if ((rc = make_path(path, dir, subs[i], NULL, NULL, err)) != SMTP_OK) {
 			return rc;
 		}
 		if ((e = smtp_dir_make(path)) != 0) {
 			return os_fail(err, e, "create directory", path);
+		}
+		if ((e = smtp_path_give(path, &owner)) != 0) {
+			return os_fail(err, e, "hand to the spool's owner", path);
+		}
+		if ((e = smtp_dir_check(path, false, NULL)) != 0) {
+			return os_fail(err, e, "use spool directory", path);
 		}
 		/* Permissions alone do not tell (root, ACLs, read-only mounts): try. */
 		if ((rc = make_id(id, 0, err)) != SMTP_OK) {
@@ -304,7 +340,15 @@ smtp_rc_t smtp_spool_write(const char *dir, const char *from, const char *const 
                            const smtp_piece_t *pieces, size_t npieces, uint64_t now, bool outcome_unknown,
                            char id_out[SMTP_SPOOL_ID_MAX], smtp_error_t *err)
 {
+	return smtp_spool_write_for(dir, NULL, from, rcpts, nrcpts, pieces, npieces, now, outcome_unknown, id_out, err);
+}
+
+smtp_rc_t smtp_spool_write_for(const char *dir, const char *dest, const char *from, const char *const *rcpts,
+                               size_t nrcpts, const smtp_piece_t *pieces, size_t npieces, uint64_t now,
+                               bool outcome_unknown, char id_out[SMTP_SPOOL_ID_MAX], smtp_error_t *err)
+{
 	char id[SMTP_SPOOL_ID_MAX], tmp[SMTP_SPOOL_PATH_MAX], dst[SMTP_SPOOL_PATH_MAX], qdir[SMTP_SPOOL_PATH_MAX];
+	smtp_owner_t owner;
 	smtp_piece_t *blocks = NULL;
 	smtp_buf_t head;
 	size_t i, total;
@@ -314,6 +358,9 @@ smtp_rc_t smtp_spool_write(const char *dir, const char *from, const char *const 
 	if (from == NULL || (from[0] != '\0' && !addr_ok(from, strlen(from)))) {
 		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
 		                      "spool: the envelope sender is not a valid address");
+	}
+	if (dest != NULL && !dest_ok(dest, strlen(dest))) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0, "spool: not a destination token");
 	}
 	if (nrcpts == 0) {
 		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0, "spool: a message needs a recipient");
@@ -339,6 +386,9 @@ smtp_rc_t smtp_spool_write(const char *dir, const char *from, const char *const 
 	rc = smtp_buf_append_str(&head, SPOOL_MAGIC "\n");
 	if (rc == SMTP_OK) {
 		rc = put_num(&head, "created", now);
+	}
+	if (rc == SMTP_OK && dest != NULL) {
+		rc = put_field(&head, "dest", dest, strlen(dest));
 	}
 	if (rc == SMTP_OK) {
 		rc = put_field(&head, "from", from, strlen(from));
@@ -380,8 +430,11 @@ smtp_rc_t smtp_spool_write(const char *dir, const char *from, const char *const 
 	if (rc == SMTP_OK) {
 		rc = make_path(qdir, dir, "queue", NULL, NULL, err);
 	}
+	if (rc == SMTP_OK && (e = smtp_dir_check(dir, true, &owner)) != 0) {
+		rc = os_fail(err, e, "use spool directory", dir);
+	}
 	if (rc == SMTP_OK) {
-		rc = write_durably(tmp, true, dst, blocks, npieces + 1, err);
+		rc = write_durably(tmp, true, dst, blocks, npieces + 1, &owner, err);
 	}
 	if (rc == SMTP_OK && (e = smtp_dir_sync(qdir)) != 0) {
 		/* The name may not survive a crash: say the message was not
@@ -478,6 +531,17 @@ smtp_rc_t smtp_spool_list(const char *dir, char ***ids, size_t *n, smtp_error_t 
 	memset(&l, 0, sizeof(l));
 	if ((rc = make_path(qdir, dir, "queue", NULL, NULL, err)) != SMTP_OK) {
 		return rc;
+	}
+	/* A spool that never held a message may not exist yet: nothing to do. */
+	e = smtp_dir_check(dir, true, NULL);
+	if (e == 0) {
+		e = smtp_dir_check(qdir, false, NULL);
+	}
+	if (smtp_os_err_is_missing(e)) {
+		return SMTP_OK;
+	}
+	if (e != 0) {
+		return os_fail(err, e, "use spool directory", e == SMTP_OS_E_NOT_DIR ? qdir : dir);
 	}
 	e = smtp_dir_list(qdir, list_entry, &l);
 	if (e != 0 || l.nomem) {
@@ -660,7 +724,20 @@ static smtp_rc_t parse_msg(smtp_spool_msg_t *m, const char *path, smtp_error_t *
 	if (!num_field(&c, "created", &m->created)) {
 		return corrupt(err, path, "bad or missing \"created\"");
 	}
-	if (!next_line(&c, &line, &llen) || (v = field(line, llen, "from", &vlen)) == NULL ||
+	if (!next_line(&c, &line, &llen)) {
+		return corrupt(err, path, "bad or missing \"from\"");
+	}
+	if ((v = field(line, llen, "dest", &vlen)) != NULL) {
+		if (!dest_ok(v, vlen)) {
+			return corrupt(err, path, "bad \"dest\"");
+		}
+		memcpy(m->dest, v, vlen);
+		m->dest[vlen] = '\0';
+		if (!next_line(&c, &line, &llen)) {
+			return corrupt(err, path, "bad or missing \"from\"");
+		}
+	}
+	if ((v = field(line, llen, "from", &vlen)) == NULL ||
 	    (vlen > 0 && !addr_ok(v, vlen))) {
 		return corrupt(err, path, "bad or missing \"from\"");
 	}
@@ -784,11 +861,21 @@ smtp_rc_t smtp_spool_claim(const char *dir, const char *id, smtp_spool_msg_t *ms
 		return nomem(err);
 	}
 	memcpy(msg->dir_, dir, dlen + 1);
+	if ((e = smtp_dir_check(dir, true, &msg->owner_)) != 0) {
+		return os_fail(err, e, "use spool directory", dir);
+	}
 
 	if ((e = smtp_file_open_read(path, &msg->file_)) != 0) {
 		msg->file_ = SMTP_FILE_NONE;
 		if (smtp_os_err_is_missing(e)) {
 			return smtp_error_set(err, SMTP_E_STATE, SMTP_STAGE_NONE, 0, "spool: message %s is gone", id);
+		}
+		if (e == SMTP_OS_E_NOT_REGULAR) {
+			/* A symlink or FIFO under a message's name was never written by
+			 * the spool: out of the queue with the rest of the foreign files
+			 * (the rename moves the link itself, never its target). */
+			msg->state_ = MSG_LOCKED;
+			return corrupt(err, path, "not a regular file");
 		}
 		return os_fail(err, e, "open", path);
 	}
@@ -943,7 +1030,7 @@ smtp_rc_t smtp_spool_defer(smtp_spool_msg_t *msg, const char *const *rcpts, size
 		 * crash is simply overwritten. */
 		block.data = b.data;
 		block.len = b.len;
-		rc = write_durably(tmp, false, dst, &block, 1, err);
+		rc = write_durably(tmp, false, dst, &block, 1, &msg->owner_, err);
 		if (rc == SMTP_OK && (e = smtp_dir_sync(qdir)) != 0) {
 			rc = os_fail(err, e, "sync", qdir);
 		}
@@ -1005,7 +1092,7 @@ smtp_rc_t smtp_spool_fail(smtp_spool_msg_t *msg, const char *reason, smtp_error_
 	 * the move below leaves the message queued, to be failed again. */
 	block.data = b.data;
 	block.len = b.len;
-	rc = write_durably(tmp, false, dst, &block, 1, err);
+	rc = write_durably(tmp, false, dst, &block, 1, &msg->owner_, err);
 	smtp_buf_destroy(&b);
 	if (rc != SMTP_OK) {
 		return rc;

@@ -15,7 +15,8 @@
  *   queue/   <id>.msg (immutable) and, after a failed try, <id>.retry
  *   failed/  <id>.msg and <id>.reason (text: time, attempts, recipients, reason)
  *
- * <id>.msg: "smtpmail-spool 1", "created <unix>", "from <addr or empty>", one
+ * <id>.msg: "smtpmail-spool 1", "created <unix>", optionally "dest <token>",
+ * "from <addr or empty>", one
  * "rcpt <addr>" per recipient, "unknown 0|1", "size <bytes>", each ending in
  * LF, then an empty line and exactly the message bytes as given (not
  * canonicalised). <id>.retry: "attempts N", "next <unix>", "unknown 0|1",
@@ -38,6 +39,8 @@
 
 /* Room for an id and its NUL: 20 digits, '-', 20 digits, '-', 16 hex digits. */
 #define SMTP_SPOOL_ID_MAX 64
+/* Room for a destination token and its NUL (see smtp_spool_write_for). */
+#define SMTP_SPOOL_DEST_MAX 72
 /* Room for a full path (spool dir + subdirectory + file name) and its NUL. */
 #define SMTP_SPOOL_PATH_MAX 4096
 /* Largest spool file read or written (header and message). RFC 5321 4.5.3.1.7
@@ -60,6 +63,7 @@ typedef struct {
 	uint64_t created;          /* unix seconds, from the .msg */
 	uint64_t next_attempt;     /* unix seconds; the creation time before any failed try */
 	unsigned attempts;         /* failed tries recorded so far */
+	char dest[SMTP_SPOOL_DEST_MAX]; /* the writer's destination token; "" when the file has none */
 	bool outcome_unknown;      /* some try lost the reply after the final dot (RFC 1047) */
 	char last_error[SMTP_SPOOL_REASON_MAX]; /* "" before any failed try */
 	char *from;                /* "" for the null reverse-path (RFC 5321 4.5.5) */
@@ -68,6 +72,7 @@ typedef struct {
 	size_t len;
 
 	smtp_file_t file_;         /* the open, locked .msg */
+	smtp_owner_t owner_;       /* the spool directory's owner, for the files written for this message */
 	char *dir_;                /* copy of the spool directory */
 	char *buf_;                /* the whole .msg file; data points into it */
 	int state_;
@@ -91,6 +96,14 @@ smtp_rc_t smtp_spool_prepare(const char *dir, smtp_error_t *err);
 smtp_rc_t smtp_spool_write(const char *dir, const char *from, const char *const *rcpts, size_t nrcpts,
                            const smtp_piece_t *pieces, size_t npieces, uint64_t now, bool outcome_unknown,
                            char id_out[SMTP_SPOOL_ID_MAX], smtp_error_t *err);
+
+/* As smtp_spool_write, and records dest (NULL: none), an opaque token of 1 to
+ * SMTP_SPOOL_DEST_MAX - 1 characters of [0-9a-z] naming where the message is
+ * to go, which a flusher compares with its own before sending (the spool
+ * itself decides nothing). SMTP_E_ARG for a bad token. */
+smtp_rc_t smtp_spool_write_for(const char *dir, const char *dest, const char *from, const char *const *rcpts,
+                               size_t nrcpts, const smtp_piece_t *pieces, size_t npieces, uint64_t now,
+                               bool outcome_unknown, char id_out[SMTP_SPOOL_ID_MAX], smtp_error_t *err);
 
 /* The ids of the queue/ .msg files, sorted oldest first. *ids (an array of *n malloc'd
  * strings, NULL when empty) is owned by the caller: smtp_spool_list_free().

@@ -11,7 +11,7 @@ if (getenv('TEST_PHP_EXTRA_ARGS') === false) die('skip needs run-tests (TEST_PHP
 --INI--
 smtpmail.spool_dir={PWD}/spool_concurrent_flushers.d
 smtpmail.deferred=1
-smtpmail.host=127.0.0.1:1
+smtpmail.host=127.0.0.1:2525
 smtpmail.from=flusher@smtpmail.test
 --FILE--
 <?php

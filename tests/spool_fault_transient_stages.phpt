@@ -2,63 +2,78 @@
 spool: a transient failure at each stage (greeting drop and 421, STARTTLS 454, AUTH drop, MAIL 451, RCPT 450 and 452, RCPT silent, DATA 451, 451 after the dot, lost final reply) spools the message exactly once; one flush sends each exactly once
 --EXTENSIONS--
 smtpmail
---INI--
-smtpmail.host=127.0.0.1:1
-smtpmail.from=sender@example.org
-smtpmail.helo=client.test
-smtpmail.spool_dir={PWD}/spool_fault_transient_stages.d
 --FILE--
 <?php
 require __DIR__ . '/fault_common.inc';
-$dir = ini_get('smtpmail.spool_dir');
-$creds = ['username' => 'user@example.org', 'password' => 's3cret-PW'];
+/* The relay is php.ini's (only its messages are spooled), so each case runs
+ * in a php of its own with the settings it needs, against a server on a fixed
+ * port; the flusher runs with the same settings: a message goes only to the
+ * relay and account it was spooled for. */
+const PORT = 27011;
+$dir = __DIR__ . '/spool_fault_transient_stages.d';
+$base = ['smtpmail.host' => '127.0.0.1:' . PORT, 'smtpmail.tls' => 'none', 'smtpmail.from' => 'sender@example.org',
+    'smtpmail.helo' => 'client.test', 'smtpmail.spool_dir' => $dir, 'smtpmail.timeout' => 1];
+$groups = [
+    'plain' => [[], [['greet'], ['ehlo', ['PIPELINING']]]],
+    'starttls' => [['smtpmail.tls' => 'starttls'], [['greet'], ['ehlo', ['STARTTLS']], ['expect', '/^STARTTLS/'],
+        ['send', "220 2.0.0 go\r\n"], ['starttls'], ['ehlo', ['PIPELINING']]]],
+    'auth' => [['smtpmail.username' => 'user@example.org', 'smtpmail.password' => 's3cret-PW'],
+        [['greet'], ['ehlo', ['PIPELINING', 'AUTH PLAIN']], ['auth_ok']]],
+];
 $env = [['greet'], ['ehlo', ['PIPELINING']], ['expect_pipelined', ['MAIL', 'RCPT', 'DATA']]];
 $plain = [['greet'], ['ehlo', ['8BITMIME']]];
 $cases = [
-    'greeting: dropped' => [[['greet'], ['close']], []],
-    'greeting: 421' => [[['send', "421 4.3.2 busy\r\n"], ['close']], []],
+    'greeting: dropped' => [[['greet'], ['close']], 'plain'],
+    'greeting: 421' => [[['send', "421 4.3.2 busy\r\n"], ['close']], 'plain'],
     'STARTTLS: 454' => [[['greet'], ['ehlo', ['STARTTLS']], ['expect', '/^STARTTLS/'], ['send', "454 4.7.0 TLS not available\r\n"], ['quit']],
-        ['tls' => 'starttls']],
-    'AUTH: dropped' => [[['greet'], ['ehlo', ['AUTH PLAIN']], ['expect', '/^AUTH PLAIN /'], ['close']], $creds],
-    'MAIL: 451' => [[...$env, ['send', "451 4.3.0 queue file write error\r\n503 5.5.1 sender first\r\n503 5.5.1 no recipients\r\n"], ['quit']], []],
-    'RCPT: 450' => [[...$env, ['send', "250 2.1.0 Ok\r\n450 4.2.0 greylisted\r\n554 5.5.1 no valid recipients\r\n"], ['quit']], []],
-    'RCPT: 452' => [[...$env, ['send', "250 2.1.0 Ok\r\n452 4.5.3 too many recipients\r\n554 5.5.1 no valid recipients\r\n"], ['quit']], []],
-    'RCPT: silent' => [[...$plain, ['mail_ok'], ['silent', 8000]], ['timeout' => 1]],
-    'DATA: 451' => [[...$plain, ['mail_ok'], ['rcpt_ok'], ['expect', '/^DATA/'], ['send', "451 4.3.0 try later\r\n"], ['quit']], []],
+        'starttls'],
+    'AUTH: dropped' => [[['greet'], ['ehlo', ['AUTH PLAIN']], ['expect', '/^AUTH PLAIN /'], ['close']], 'auth'],
+    'MAIL: 451' => [[...$env, ['send', "451 4.3.0 queue file write error\r\n503 5.5.1 sender first\r\n503 5.5.1 no recipients\r\n"], ['quit']], 'plain'],
+    'RCPT: 450' => [[...$env, ['send', "250 2.1.0 Ok\r\n450 4.2.0 greylisted\r\n554 5.5.1 no valid recipients\r\n"], ['quit']], 'plain'],
+    'RCPT: 452' => [[...$env, ['send', "250 2.1.0 Ok\r\n452 4.5.3 too many recipients\r\n554 5.5.1 no valid recipients\r\n"], ['quit']], 'plain'],
+    'RCPT: silent' => [[...$plain, ['mail_ok'], ['silent', 8000]], 'plain'],
+    'DATA: 451' => [[...$plain, ['mail_ok'], ['rcpt_ok'], ['expect', '/^DATA/'], ['send', "451 4.3.0 try later\r\n"], ['quit']], 'plain'],
     'after the dot: 451' => [[...$plain, ['mail_ok'], ['rcpt_ok'], ['expect', '/^DATA/'], ['send', "354 go\r\n"], ['read_data'],
-        ['send', "451 4.3.0 queue write error\r\n"], ['quit']], []],
-    'after the dot: reply lost' => [[...$plain, ['mail_ok'], ['rcpt_ok'], ['expect', '/^DATA/'], ['send', "354 go\r\n"], ['read_data'], ['close']], []],
+        ['send', "451 4.3.0 queue write error\r\n"], ['quit']], 'plain'],
+    'after the dot: reply lost' => [[...$plain, ['mail_ok'], ['rcpt_ok'], ['expect', '/^DATA/'], ['send', "354 go\r\n"], ['read_data'], ['close']], 'plain'],
 ];
-$servers = [];
-foreach ($cases as $what => [$script]) {
-    $servers[$what] = fault_start($script);
-}
-$n = count($cases);
-$good = fault_start([['greet'], ['ehlo', ['PIPELINING']], ...array_merge(...array_fill(0, $n, [['mail_ok'], ['rcpt_ok'], ['data_ok']])), ['quit']]);
-
-$bodies = [];
-foreach ($cases as $what => [, $options]) {
-    $f = $servers[$what];
+$bodies = $count = [];
+foreach ($cases as $what => [$script, $group]) {
+    $f = fault_start($script, ['port' => PORT]);
     $before = glob("$dir/queue/*.msg") ?: [];
     $bodies[$what] = 'Body of case ' . count($bodies) . "\r\n";
-    $r = fault_send($f, $options + ['cafile' => $f['cafile']], FAULT_TO, $bodies[$what]);
+    $r = fault_ini_send($groups[$group][0] + $base + ['smtpmail.cafile' => $f['cafile']], FAULT_TO, $bodies[$what]);
     $new = array_values(array_diff(glob("$dir/queue/*.msg") ?: [], $before));
-    $head = $new ? file_get_contents($new[0], false, null, 0, 200) : '';
-    printf("%-28s %s, spooled=%s, new in queue: %d%s, unknown %s\n", "$what:",
-        $r['e'] ? get_class($r['e']) : 'returned', var_export($r['result']['spooled'] ?? null, true), count($new),
+    $head = $new ? file_get_contents($new[0], false, null, 0, 300) : '';
+    printf("%-28s %s, spooled=%s, new in queue: %d%s, unknown %s%s\n", "$what:",
+        $r['class'] ?? 'returned', var_export($r['result']['spooled'] ?? null, true), count($new),
         $new && basename($new[0], '.msg') === ($r['result']['spool_id'] ?? '') ? ' (the spool_id)' : '',
-        preg_match('/^unknown (\d)$/m', $head, $m) ? $m[1] : '-');
+        preg_match('/^unknown (\d)$/m', $head, $m) ? $m[1] : '-', $r['output'] !== '' ? " [{$r['output']}]" : '');
     fault_server_ok($f);
+    $count[$group] = ($count[$group] ?? 0) + 1;
 }
 echo 'queue: ', count(glob("$dir/queue/*.msg")), ', tmp: ', count(glob("$dir/tmp/*")), "\n";
 
-/* The relay is back: one forced flush sends them all, each once. */
-var_dump(smtp_spool_flush(['host' => '127.0.0.1', 'port' => $good['port'], 'tls' => 'none', 'force' => true]));
-smtp_close();
-$t = fault_transcript($good);
-$copies = array_map(fn($b) => substr_count($t, "\r\n\r\n$b.\r\n"), $bodies);
+/* The relay is back: one forced flush per set of settings sends each message once. */
+$sum = ['sent' => 0, 'deferred' => 0, 'failed' => 0, 'skipped' => 0];
+$copies = array_fill_keys(array_keys($bodies), 0);
+foreach ($groups as $group => [$ini, $hello]) {
+    $n = $count[$group];
+    $good = fault_start([...$hello, ...array_merge(...array_fill(0, $n, [['mail_ok'], ['rcpt_ok'], ['data_ok']])), ['quit']],
+        ['port' => PORT]);
+    $p = proc_open(fault_child_cmd($ini + $base + ['smtpmail.cafile' => $good['cafile']],
+        'echo json_encode(smtp_spool_flush(["force" => true]));'), [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+    $out = stream_get_contents($pipes[1]) . stream_get_contents($pipes[2]);
+    proc_close($p);
+    $r = json_decode($out, true) ?? [];
+    echo "flush $group: sent ", $r['sent'] ?? "? ($out)", ", skipped ", $r['skipped'] ?? '?', "\n";
+    $t = fault_transcript($good);
+    foreach ($bodies as $what => $b) {
+        $copies[$what] += substr_count($t, "\r\n\r\n$b.\r\n");
+    }
+    fault_server_ok($good);
+}
 echo 'copies of each: ', json_encode(array_count_values($copies)), "\n";
-fault_server_ok($good);
 echo 'queue: ', count(glob("$dir/queue/*")), ', failed: ', count(glob("$dir/failed/*")), "\n";
 ?>
 --CLEAN--
@@ -94,14 +109,11 @@ server: ok
 after the dot: reply lost:   returned, spooled=true, new in queue: 1 (the spool_id), unknown 1
 server: ok
 queue: 11, tmp: 0
-array(3) {
-  ["sent"]=>
-  int(11)
-  ["deferred"]=>
-  int(0)
-  ["failed"]=>
-  int(0)
-}
-copies of each: {"1":11}
+flush plain: sent 9, skipped 2
 server: ok
+flush starttls: sent 1, skipped 1
+server: ok
+flush auth: sent 1, skipped 0
+server: ok
+copies of each: {"1":11}
 queue: 0, failed: 0

@@ -3,7 +3,7 @@ spool: deferred mode, backoff and force, permanent refusal to failed/, and a los
 --EXTENSIONS--
 smtpmail
 --INI--
-smtpmail.host=127.0.0.1:1
+smtpmail.host=127.0.0.1:27013
 smtpmail.from=sender@example.org
 smtpmail.helo=client.test
 smtpmail.spool_dir={PWD}/spool_flush_outcomes.d
@@ -17,9 +17,11 @@ function state(string $dir): string
     return 'queue ' . count(glob("$dir/queue/*.msg")) . ' (+' . count(glob("$dir/queue/*.retry")) . ' retry), failed '
         . count(glob("$dir/failed/*.msg")) . "\n";
 }
-function flush_with(array $f, array $extra = []): void
+/* The php.ini relay is 127.0.0.1:27013: each server takes that port in turn. */
+const PORT = 27013;
+function flush_with(?array $f, array $extra = []): void
 {
-    $r = smtp_spool_flush($extra + ['host' => '127.0.0.1', 'port' => $f['port'], 'tls' => 'none']);
+    $r = smtp_spool_flush($extra);
     smtp_close();
     echo "sent {$r['sent']}, deferred {$r['deferred']}, failed {$r['failed']}\n";
 }
@@ -31,14 +33,14 @@ echo state($dir);
 
 /* The relay answers 451: deferred with backoff; not retried before its time, unless forced. */
 $busy = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['expect_pipelined', ['MAIL', 'RCPT', 'DATA']],
-    ['send', "451 4.3.0 try later\r\n503 5.5.1 sender first\r\n503 5.5.1 no recipients\r\n"], ['quit']]);
+    ['send', "451 4.3.0 try later\r\n503 5.5.1 sender first\r\n503 5.5.1 no recipients\r\n"], ['quit']], ['port' => PORT]);
 flush_with($busy);
 fault_server_ok($busy);
 echo state($dir);
 $retry = file_get_contents(glob("$dir/queue/*.retry")[0]);
 echo preg_replace('/^next \d+$/m', 'next <time>', $retry);
-flush_with(['port' => 1]);
-$ok = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['mail_ok'], ['rcpt_ok'], ['data_ok'], ['quit']]);
+flush_with(null);
+$ok = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['mail_ok'], ['rcpt_ok'], ['data_ok'], ['quit']], ['port' => PORT]);
 flush_with($ok, ['force' => true]);
 fault_server_ok($ok);
 echo state($dir);
@@ -46,7 +48,7 @@ echo state($dir);
 /* A permanent refusal moves the message to failed/ with the reason. */
 smtp_send('two@example.org', 'Two', "Body two\r\n", FAULT_HEADERS);
 $no = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['expect_pipelined', ['MAIL', 'RCPT', 'DATA']],
-    ['send', "250 2.1.0 Ok\r\n550 5.1.1 <two@example.org>: User unknown\r\n554 5.5.1 no valid recipients\r\n"], ['quit']]);
+    ['send', "250 2.1.0 Ok\r\n550 5.1.1 <two@example.org>: User unknown\r\n554 5.5.1 no valid recipients\r\n"], ['quit']], ['port' => PORT]);
 flush_with($no);
 echo state($dir);
 echo preg_replace('/^failed \d+$/m', 'failed <time>', file_get_contents(glob("$dir/failed/*.reason")[0]));
@@ -54,11 +56,11 @@ echo preg_replace('/^failed \d+$/m', 'failed <time>', file_get_contents(glob("$d
 /* The reply after the final dot is lost: the message stays, marked, and is sent again (a possible duplicate, never a loss). */
 smtp_send('three@example.org', 'Three', "Body three\r\n", FAULT_HEADERS);
 $lost = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['mail_ok'], ['rcpt_ok'], ['expect', '/^DATA/'],
-    ['send', "354 go\r\n"], ['read_data'], ['close']]);
+    ['send', "354 go\r\n"], ['read_data'], ['close']], ['port' => PORT]);
 flush_with($lost);
 echo state($dir);
 echo 'marked unknown: ', var_export(str_contains(file_get_contents(glob("$dir/queue/*.retry")[0]), "unknown 1\n"), true), "\n";
-$ok = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['mail_ok'], ['rcpt_ok'], ['data_ok'], ['quit']]);
+$ok = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['mail_ok'], ['rcpt_ok'], ['data_ok'], ['quit']], ['port' => PORT]);
 flush_with($ok, ['force' => true]);
 echo 'sent again: ', substr_count(fault_transcript($ok), "\r\nBody three\r\n.\r\n"), "\n";
 echo state($dir);

@@ -33,21 +33,25 @@ foreach (['queue', 'failed', 'tmp'] as $sub) {
 ?>
 --EXPECT--
 bool(true)
-array(3) {
+array(4) {
   ["sent"]=>
   int(0)
   ["deferred"]=>
   int(1)
   ["failed"]=>
+  int(0)
+  ["skipped"]=>
   int(0)
 }
-array(3) {
+array(4) {
   ["sent"]=>
   int(0)
   ["deferred"]=>
   int(0)
   ["failed"]=>
   int(1)
+  ["skipped"]=>
+  int(0)
 }
 0 queued, 1 failed
 failed <time>

@@ -3,7 +3,7 @@ spool: recipients refused for now (450) while others are accepted or refused for
 --EXTENSIONS--
 smtpmail
 --INI--
-smtpmail.host=127.0.0.1:1
+smtpmail.host=127.0.0.1:27012
 smtpmail.from=sender@example.org
 smtpmail.helo=client.test
 smtpmail.spool_dir={PWD}/spool_partial_rcpt_transient.d
@@ -17,14 +17,15 @@ $dir = ini_get('smtpmail.spool_dir');
  * not got the message and a later try would succeed; mail() returns true, so
  * nobody else will retry it. smtp_spool_flush() keeps such recipients
  * (flush_one); the first try must too. */
-$mixed = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['expect_pipelined', ['MAIL', 'RCPT', 'RCPT', 'RCPT', 'DATA']],
+/* Only mail for the php.ini relay is spooled: the servers take its fixed port in turn. */
+$mixed = fn() => fault_start([['greet'], ['ehlo', ['PIPELINING']], ['expect_pipelined', ['MAIL', 'RCPT', 'RCPT', 'RCPT', 'DATA']],
     ['send', "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n550 5.1.1 <b@example.org>: User unknown\r\n"
         . "450 4.2.0 <c@example.org>: Greylisted\r\n354 go\r\n"],
-    ['read_data'], ['send', "250 2.0.0 Ok: queued as MIX1\r\n"], ['quit']]);
+    ['read_data'], ['send', "250 2.0.0 Ok: queued as MIX1\r\n"], ['quit']], ['port' => 27012]);
 /* Nobody accepted: a@ refused for good, b@ for now. */
-$none = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['expect_pipelined', ['MAIL', 'RCPT', 'RCPT', 'DATA']],
+$none = fn() => fault_start([['greet'], ['ehlo', ['PIPELINING']], ['expect_pipelined', ['MAIL', 'RCPT', 'RCPT', 'DATA']],
     ['send', "250 2.1.0 Ok\r\n550 5.1.1 <a@example.org>: User unknown\r\n450 4.2.0 <b@example.org>: Greylisted\r\n"
-        . "554 5.5.1 no valid recipients\r\n"], ['quit']]);
+        . "554 5.5.1 no valid recipients\r\n"], ['quit']], ['port' => 27012]);
 
 /* The recipients each spooled message is still for. */
 function spooled_rcpts(string $dir): array
@@ -38,16 +39,18 @@ function spooled_rcpts(string $dir): array
 }
 
 echo "--- 250, 550, 450\n";
-$r = fault_send($mixed, [], ['a@example.org', 'b@example.org', 'c@example.org']);
+$f = $mixed();
+$r = fault_send_ini(['a@example.org', 'b@example.org', 'c@example.org']);
 echo 'accepted: ', implode(' ', $r['result']['accepted'] ?? []), "\n";
 echo 'spooled for: ', json_encode(spooled_rcpts($dir)), "\n";
-fault_server_ok($mixed);
+fault_server_ok($f);
 array_map('unlink', glob("$dir/queue/*"));
 
 echo "--- 550, 450\n";
-$r = fault_send($none, [], ['a@example.org', 'b@example.org']);
+$f = $none();
+$r = fault_send_ini(['a@example.org', 'b@example.org']);
 echo 'spooled for: ', json_encode(spooled_rcpts($dir)), "\n";
-fault_server_ok($none);
+fault_server_ok($f);
 ?>
 --CLEAN--
 <?php

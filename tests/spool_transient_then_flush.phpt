@@ -3,7 +3,7 @@ spool: a message no relay can take now is kept durably and reported as spooled; 
 --EXTENSIONS--
 smtpmail
 --INI--
-smtpmail.host=127.0.0.1:1
+smtpmail.host=127.0.0.1:27014
 smtpmail.from=sender@example.org
 smtpmail.helo=client.test
 smtpmail.spool_dir={PWD}/spool_transient_then_flush.d
@@ -21,9 +21,10 @@ echo 'queued: ', count(glob("$dir/queue/*.msg")), "\n";
 
 /* A permanent refusal is never spooled. */
 $no = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['expect_pipelined', ['MAIL', 'RCPT', 'DATA']],
-    ['send', "250 2.1.0 Ok\r\n550 5.1.1 <c@example.org>: User unknown\r\n554 5.5.1 no valid recipients\r\n"], ['quit']]);
+    ['send', "250 2.1.0 Ok\r\n550 5.1.1 <c@example.org>: User unknown\r\n554 5.5.1 no valid recipients\r\n"], ['quit']],
+    ['port' => 27014]);
 try {
-    smtp_send('c@example.org', 'Refused', "Body three\r\n", FAULT_HEADERS, fault_options($no));
+    smtp_send('c@example.org', 'Refused', "Body three\r\n", FAULT_HEADERS);
 } catch (SmtpMail\RecipientException $e) {
     echo get_class($e), ' ', $e->getCode(), "\n";
 }
@@ -31,8 +32,8 @@ echo 'queued: ', count(glob("$dir/queue/*.msg")), "\n";
 
 /* Later, the relay is back: one session sends both, oldest first. */
 $back = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['mail_ok'], ['rcpt_ok'], ['data_ok'],
-    ['mail_ok'], ['rcpt_ok'], ['data_ok'], ['quit']]);
-var_dump(smtp_spool_flush(['host' => '127.0.0.1', 'port' => $back['port'], 'tls' => 'none']));
+    ['mail_ok'], ['rcpt_ok'], ['data_ok'], ['quit']], ['port' => 27014]);
+var_dump(smtp_spool_flush());
 smtp_close();
 $t = fault_transcript($back);
 echo 'RCPT a: ', substr_count($t, 'RCPT TO:<a@example.org>'), ', RCPT b: ', substr_count($t, 'RCPT TO:<b@example.org>'),
@@ -41,7 +42,7 @@ echo 'Subject kept: ', var_export(str_contains($t, "Subject: Via mail()\r\n"), t
 fault_server_ok($back);
 echo 'queued: ', count(glob("$dir/queue/*")), ', failed: ', count(glob("$dir/failed/*")), ', tmp: ', count(glob("$dir/tmp/*")), "\n";
 /* Nothing left: a second flush does nothing. */
-var_dump(smtp_spool_flush(['host' => '127.0.0.1', 'port' => 1, 'tls' => 'none']));
+var_dump(smtp_spool_flush());
 ?>
 --CLEAN--
 <?php
@@ -63,23 +64,27 @@ cannot connect: Connection refused
 queued: 2
 SmtpMail\RecipientException 550
 queued: 2
-array(3) {
+array(4) {
   ["sent"]=>
   int(2)
   ["deferred"]=>
   int(0)
   ["failed"]=>
   int(0)
+  ["skipped"]=>
+  int(0)
 }
 RCPT a: 1, RCPT b: 1, body one: 1, body two: 1
 Subject kept: true
 server: ok
 queued: 0, failed: 0, tmp: 0
-array(3) {
+array(4) {
   ["sent"]=>
   int(0)
   ["deferred"]=>
   int(0)
   ["failed"]=>
+  int(0)
+  ["skipped"]=>
   int(0)
 }

@@ -347,9 +347,8 @@ static void test_write_errors(void)
 	p[0].len = 1;
 	snprintf(path, sizeof(path), "%s/never", root);
 	CHECK_INT(smtp_spool_write(path, "s@x.example", good, 1, p, 1, 1, false, id, &err), SMTP_E_IO);
-	snprintf(want, sizeof(want), "spool: cannot create %s/never/tmp/0000000001-", root);
-	CHECK(starts_with(err.message, want));
-	CHECK(strstr(err.message, ".msg: No such file or directory") != NULL);
+	snprintf(want, sizeof(want), "spool: cannot use spool directory %s/never: No such file or directory", root);
+	CHECK_STR(err.message, want);
 
 	/* queue/ missing: the rename fails and the temporary file is removed. */
 	snprintf(path, sizeof(path), "%s/noqueue", root);
@@ -433,10 +432,15 @@ static void test_list(void)
 	unlink(path);
 	CHECK_INT(count_in("queue"), 0);
 
-	/* A spool without queue/. */
+	/* A spool that never held a message (no directory, or no queue/ yet):
+	 * nothing to send, not an error (a fresh install's cron flush). */
 	snprintf(path, sizeof(path), "%s/nothing", root);
-	CHECK_INT(smtp_spool_list(path, &ids, &n, &err), SMTP_E_IO);
+	CHECK_INT(smtp_spool_list(path, &ids, &n, &err), SMTP_OK);
 	CHECK(ids == NULL && n == 0);
+	CHECK_INT(mkdir(path, 0700), 0);
+	CHECK_INT(smtp_spool_list(path, &ids, &n, &err), SMTP_OK);
+	CHECK(ids == NULL && n == 0);
+	rmdir(path);
 }
 
 static void test_defer_fail(void)
@@ -589,6 +593,16 @@ static void test_corrupt(void)
 	CORRUPT("smtpmail-spool 1\ncreated 1\nfrom a@b.example\nrcpt c@d.\x01xample\nunknown 0\nsize 0\n\n",
 	        "a recipient is not a valid address");
 	CORRUPT("smtpmail-spool 1\ncreated 1\nfrom a@b.example\nunknown 0\nsize 0\n\n", "no recipient");
+	/* What a file edited by hand must not put on the wire: an ESMTP parameter
+	 * after the path, angle brackets, a space outside a quoted local part. */
+	CORRUPT("smtpmail-spool 1\ncreated 1\nfrom a@b.example\nrcpt v@x> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;w@y\nunknown 0\nsize 0\n\n",
+	        "a recipient is not a valid address");
+	CORRUPT("smtpmail-spool 1\ncreated 1\nfrom a@b.example\nrcpt <v@x>\nunknown 0\nsize 0\n\n",
+	        "a recipient is not a valid address");
+	CORRUPT("smtpmail-spool 1\ncreated 1\nfrom a@b.example> SIZE=1\nrcpt c@d.example\nunknown 0\nsize 0\n\n",
+	        "bad or missing \"from\"");
+	CORRUPT("smtpmail-spool 1\ncreated 1\ndest ABC\nfrom a@b.example\nrcpt c@d.example\nunknown 0\nsize 0\n\n",
+	        "bad \"dest\"");
 	CORRUPT("smtpmail-spool 1\ncreated 1\nfrom a@b.example\nrcpt c@d.example\nunkn",
 	        "bad or missing \"unknown\"");
 	CORRUPT("smtpmail-spool 1\ncreated 1\nfrom a@b.example\nrcpt c@d.example\nunknown 0\nsize 4\n",
@@ -632,6 +646,90 @@ static void test_corrupt(void)
 	corrupt_case(__LINE__, GOOD, sizeof(GOOD) - 1, "attempts 1\nnext 1\nunknown 0\nerror x\nrcpt c@d.example\nextra 1\n",
 	             "unexpected text after the recipients");
 	corrupt_case(__LINE__, GOOD, sizeof(GOOD) - 1, "", "bad or missing \"attempts\"");
+}
+
+/* The spool trusts no directory it did not make, and no name in it that is
+ * not a plain file: what a local attacker could plant beforehand. */
+static void test_hostile_tree(void)
+{
+	const char *one[] = {"c@d.example"};
+	char dir[400], path[500], target[500], id[SMTP_SPOOL_ID_MAX], want[900];
+	smtp_spool_msg_t m;
+	smtp_piece_t p;
+	smtp_error_t err;
+	char **ids = NULL;
+	size_t n = 0, len = 0;
+	char *text;
+	struct stat st;
+
+	p.data = "body\r\n";
+	p.len = 6;
+	/* A pre-created spool that others may write to is refused, not repaired. */
+	snprintf(dir, sizeof(dir), "%s/loose", root);
+	CHECK_INT(mkdir(dir, 0700), 0);
+	CHECK_INT(chmod(dir, 0777), 0);
+	CHECK_INT(smtp_spool_prepare(dir, &err), SMTP_E_IO);
+	snprintf(want, sizeof(want), "spool: cannot use spool directory %s: writable by its group or by others (chmod go-w, e.g. 0700)", dir);
+	CHECK_STR(err.message, want);
+	CHECK_INT(smtp_spool_write(dir, "a@b.example", one, 1, &p, 1, 1, false, id, &err), SMTP_E_IO);
+	CHECK_STR(err.message, want);
+	CHECK_INT(smtp_spool_list(dir, &ids, &n, &err), SMTP_E_IO);
+	CHECK_INT(chmod(dir, 0770), 0);
+	CHECK_INT(smtp_spool_prepare(dir, &err), SMTP_E_IO);
+	CHECK_INT(chmod(dir, 0755), 0);
+	CHECK_INT(smtp_spool_prepare(dir, &err), SMTP_OK);
+	CHECK_INT(stat(dir, &st), 0);
+	/* A subdirectory replaced by a symlink to somewhere else is refused. */
+	snprintf(path, sizeof(path), "%s/queue", dir);
+	snprintf(target, sizeof(target), "%s/elsewhere", root);
+	CHECK_INT(mkdir(target, 0700), 0);
+	CHECK_INT(rmdir(path), 0);
+	CHECK_INT(symlink(target, path), 0);
+	CHECK_INT(smtp_spool_prepare(dir, &err), SMTP_E_IO);
+	CHECK(strstr(err.message, "not a directory") != NULL);
+	CHECK_INT(smtp_spool_list(dir, &ids, &n, &err), SMTP_E_IO);
+	unlink(path);
+	rmdir(target);
+	CHECK_INT(smtp_spool_prepare(dir, &err), SMTP_OK);
+
+	/* A symlink planted where the .retry is written: the flusher removes the
+	 * link and writes its own file; the link's target is untouched. */
+	CHECK_INT(smtp_spool_write(dir, "a@b.example", one, 1, &p, 1, 1, false, id, &err), SMTP_OK);
+	snprintf(target, sizeof(target), "%s/victim", root);
+	write_file(target, "precious", 8);
+	snprintf(path, sizeof(path), "%s/tmp/%s.retry", dir, id);
+	CHECK_INT(symlink(target, path), 0);
+	CHECK_INT(smtp_spool_claim(dir, id, &m, &err), SMTP_OK);
+	CHECK_INT(smtp_spool_defer(&m, one, 1, 5, false, "later", &err), SMTP_OK);
+	smtp_spool_release(&m);
+	text = read_file(target, &len);
+	CHECK(text != NULL && len == 8 && memcmp(text, "precious", 8) == 0);
+	free(text);
+	CHECK_INT(lstat(path, &st) != 0 && errno == ENOENT, 1);
+
+	/* A FIFO under a message's name: never waited on, moved out as foreign. */
+	snprintf(path, sizeof(path), "%s/queue/1700000000-1-0123456789abcdef.msg", dir);
+	CHECK_INT(mkfifo(path, 0600), 0);
+	CHECK_INT(smtp_spool_claim(dir, "1700000000-1-0123456789abcdef", &m, &err), SMTP_E_PROTOCOL);
+	CHECK(strstr(err.message, "not a regular file") != NULL);
+	CHECK_INT(smtp_spool_fail(&m, err.message, &err), SMTP_OK);
+	smtp_spool_release(&m);
+	CHECK_INT(lstat(path, &st) != 0 && errno == ENOENT, 1);
+	/* A symlink to a valid message elsewhere: not followed, moved out too. */
+	snprintf(target, sizeof(target), "%s/queue/%s.msg", dir, id);
+	snprintf(path, sizeof(path), "%s/queue/1700000000-2-0123456789abcdef.msg", dir);
+	CHECK_INT(symlink(target, path), 0);
+	CHECK_INT(smtp_spool_claim(dir, "1700000000-2-0123456789abcdef", &m, &err), SMTP_E_PROTOCOL);
+	smtp_spool_release(&m);
+	unlink(path);
+
+	/* The destination token round-trips; a bad one is refused. */
+	CHECK_INT(smtp_spool_write_for(dir, "Bad Token", "a@b.example", one, 1, &p, 1, 2, false, id, &err), SMTP_E_ARG);
+	CHECK_INT(smtp_spool_write_for(dir, "0123abcdef", "a@b.example", one, 1, &p, 1, 2, false, id, &err), SMTP_OK);
+	CHECK_INT(smtp_spool_claim(dir, id, &m, &err), SMTP_OK);
+	CHECK_STR(m.dest, "0123abcdef");
+	smtp_spool_release(&m);
+	rm_tree(dir);
 }
 
 static void test_bad_ids(void)
@@ -723,6 +821,7 @@ int main(void)
 	test_list();
 	test_defer_fail();
 	test_corrupt();
+	test_hostile_tree();
 	test_bad_ids();
 	test_two_processes();
 

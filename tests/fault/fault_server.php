@@ -6,7 +6,8 @@
  *
  * SCRIPT.php returns an array: ['script' => STEPS or [STEPS, STEPS, ...],
  * 'connections' => N, 'max_seconds' => 20, 'cert' => PEM, 'key' => PEM,
- * 'pipeline_wait_ms' => 1000]. It listens on 127.0.0.1 (ephemeral port),
+ * 'pipeline_wait_ms' => 1000, 'port' => 0]. It listens on 127.0.0.1 (an
+ * ephemeral port unless 'port' names one),
  * prints "PORT <n>\n", serves the connections one after another (a single
  * script is replayed on each; a list gives one script per connection) and
  * exits. Tests start it through tests/fault/fault.inc. The steps and their
@@ -40,6 +41,7 @@ const STEPS = [
     'silent' => [0, 1],             // read and discard until close (or ms)
     'starttls' => [0, 0],           // TLS handshake, server side
     'send_after_tls_220' => [1, 1], // "220 ...\r\n" . bytes in one write, then TLS
+    'send_raw' => [1, 1],           // bytes on the TCP socket, under TLS: a forged record
     'endless' => [2, 2],            // line, count
     'expect_pipelined' => [1, 1],   // list of verbs, e.g. ['MAIL', 'RCPT', 'DATA']
     'greet' => [0, 1],              // 220 (optional text)
@@ -106,7 +108,9 @@ final class FaultServer
     /* Serve the configured connections; returns when done or out of time. */
     public function run(array $scripts, int $connections, $ctx): void
     {
-        $srv = stream_socket_server('tcp://127.0.0.1:0', $errno, $errstr,
+        /* A fixed port lets a test name the server in php.ini settings (the
+         * php.ini relay), where nothing can be filled in at run time. */
+        $srv = stream_socket_server('tcp://127.0.0.1:' . (int)($this->cfg['port'] ?? 0), $errno, $errstr,
             STREAM_SERVER_BIND | STREAM_SERVER_LISTEN, $ctx);
         if ($srv === false) {
             $this->fail("listen: $errstr");
@@ -350,6 +354,20 @@ final class FaultServer
             throw new ClientGone('TLS handshake failed: ' . (error_get_last()['message'] ?? '?'));
         }
         $this->event("tls at step $this->step");
+    }
+
+    /* Bytes written to the socket itself, past the TLS layer: after a
+     * handshake, a record the client cannot authenticate (what corruption on
+     * the network looks like). Needs ext/sockets. */
+    private function step_send_raw(string $bytes): void
+    {
+        if (!function_exists('socket_import_stream')) {
+            throw new ScriptFail('send_raw needs ext/sockets');
+        }
+        $sock = socket_import_stream($this->conn);
+        if ($sock === false || socket_write($sock, $bytes) !== strlen($bytes)) {
+            throw new ClientGone('send_raw: write failed');
+        }
     }
 
     private function step_send_after_tls_220(string $bytes): void

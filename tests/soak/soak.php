@@ -96,7 +96,7 @@ if (isset($opt['flush'])) {
     $deadline = (float)$opt['deadline'];
     $unknown = [];
     $calls = 0;
-    $sum = ['sent' => 0, 'deferred' => 0, 'failed' => 0];
+    $sum = ['sent' => 0, 'deferred' => 0, 'failed' => 0, 'skipped' => 0];
     $mem = [];
     while (microtime(true) < $deadline && glob("$dir/spool/queue/*.msg")) {
         $r = smtp_spool_flush(['force' => true]);
