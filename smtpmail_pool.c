@@ -195,6 +195,9 @@ smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh
 		}
 		return rc;
 	}
+	if (!s->capture_peer_cert) {
+		php_smtpmail_stream_detach_context(conn);
+	}
 	*out = conn;
 	return SMTP_OK;
 }

@@ -254,6 +254,37 @@ static smtp_rc_t stream_starttls(void *ctx, uint64_t deadline_ms, smtp_error_t *
 	return SMTP_OK;
 }
 
+/* The connection is smtpmail's alone. Every PHP stream is also a resource of
+ * the request, which get_resources() hands to any script: fclose() on it
+ * would leave the pool a freed stream, fwrite() would put commands into an
+ * authenticated session. Taken out of the request's resource list (as mysqlnd
+ * does with its connections), it is reachable only through the pool; closing
+ * it is the pool's job (php_smtpmail_stream_close). */
+static void unlist(php_stream *stream)
+{
+	dtor_func_t dtor;
+
+	if (stream->res == NULL) {
+		return;
+	}
+	dtor = EG(regular_list).pDestructor;
+	EG(regular_list).pDestructor = NULL;
+	zend_hash_index_del(&EG(regular_list), stream->res->handle);
+	EG(regular_list).pDestructor = dtor;
+	efree(stream->res);
+	stream->res = NULL;
+}
+
+void php_smtpmail_stream_detach_context(php_smtpmail_conn *conn)
+{
+	/* The context is a resource of this request too: a kept (persistent)
+	 * session must not point at it once the request ends, and after the
+	 * handshake nothing reads it. */
+	if (conn != NULL && conn->stream != NULL && PHP_STREAM_CONTEXT(conn->stream) != NULL) {
+		php_stream_context_set(conn->stream, NULL);
+	}
+}
+
 static void set_ssl_option(php_stream_context *context, const char *name, zval *value, bool keep_user_value)
 {
 	if (keep_user_value && php_stream_context_get_option(context, "ssl", name) != NULL) {
@@ -350,6 +381,7 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmai
 	if (errstr != NULL) {
 		zend_string_release(errstr);
 	}
+	unlist(conn->stream);
 	php_stream_set_option(conn->stream, PHP_STREAM_OPTION_READ_BUFFER, PHP_STREAM_BUFFER_NONE, NULL);
 	/* A failed send or receive is reported by the session, with its stage: not
 	 * also as a PHP notice ("Send of N bytes failed"). */
