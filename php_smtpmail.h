@@ -203,6 +203,8 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmai
                                       bool implicit_tls, smtp_error_t *err);
 /* Closes the stream. */
 void php_smtpmail_stream_close(php_smtpmail_conn *conn);
+/* MINIT: fixes the system's trust anchors before any script runs. */
+void php_smtpmail_stream_minit(void);
 /* Drops the stream's context once the session is open (TLS done). */
 void php_smtpmail_stream_detach_context(php_smtpmail_conn *conn);
 /* "CN=..., issued by CN=..." of the certificate the server presented, when the

@@ -339,6 +339,7 @@ static PHP_MINIT_FUNCTION(smtpmail)
 	php_smtpmail_data_exception_ce = register_class_SmtpMail_DataException(php_smtpmail_exception_ce);
 	php_smtpmail_unknown_outcome_exception_ce = register_class_SmtpMail_UnknownOutcomeException(php_smtpmail_data_exception_ce);
 
+	php_smtpmail_stream_minit();
 	php_smtpmail_hooks_install();
 	return SUCCESS;
 }

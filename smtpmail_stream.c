@@ -21,6 +21,8 @@
 # include <netinet/tcp.h>
 #endif
 
+#include <openssl/x509.h>
+
 #include "php_smtpmail.h"
 #include "smtp_core/smtp_compat.h"
 
@@ -285,6 +287,42 @@ void php_smtpmail_stream_detach_context(php_smtpmail_conn *conn)
 	}
 }
 
+/* Trust anchors are fixed when the module starts: the system's default CA file
+ * and directory as OpenSSL names them, or as SSL_CERT_FILE / SSL_CERT_DIR said
+ * in the environment the server was started with. OpenSSL would read those
+ * variables again at every handshake, and a script's putenv() could then make
+ * its own CA trusted for the php.ini credentials. Written once in MINIT, read
+ * only afterwards (also by the threads of a ZTS build). */
+static char startup_cafile[1024];
+static char startup_capath[1024];
+
+static void startup_path(char *out, size_t cap, const char *env_name, const char *fallback)
+{
+	const char *v = env_name != NULL ? getenv(env_name) : NULL;
+	snprintf(out, cap, "%s", v != NULL && v[0] != '\0' ? v : (fallback != NULL ? fallback : ""));
+}
+
+void php_smtpmail_stream_minit(void)
+{
+	startup_path(startup_cafile, sizeof(startup_cafile), X509_get_default_cert_file_env(), X509_get_default_cert_file());
+	startup_path(startup_capath, sizeof(startup_capath), X509_get_default_cert_dir_env(), X509_get_default_cert_dir());
+}
+
+/* An openssl.* setting as php.ini (or the server's configuration) gave it: a
+ * .user.ini or php_value may change openssl.cafile (PHP_INI_PERDIR), and that
+ * must not decide whom smtpmail trusts. "" when unset. */
+static const char *ini_as_configured(const char *name)
+{
+	zend_ini_entry *e = zend_hash_str_find_ptr(EG(ini_directives), name, strlen(name));
+	zend_string *v;
+
+	if (e == NULL) {
+		return "";
+	}
+	v = e->modified && e->orig_value != NULL ? e->orig_value : e->value;
+	return v != NULL ? ZSTR_VAL(v) : "";
+}
+
 static void set_ssl_option(php_stream_context *context, const char *name, zval *value, bool keep_user_value)
 {
 	if (keep_user_value && php_stream_context_get_option(context, "ssl", name) != NULL) {
@@ -344,10 +382,38 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmai
 		ZVAL_TRUE(&zv);
 		php_stream_context_set_option(context, "ssl", "capture_peer_cert", &zv);
 	}
-	if (s->cafile != NULL && s->cafile[0] != '\0') {
-		ZVAL_STRING(&zv, s->cafile);
-		set_ssl_option(context, "cafile", &zv, true);
-		zval_ptr_dtor(&zv);
+	/* Whom to trust: smtpmail.cafile (or options["cafile"]), else openssl.cafile
+	 * and openssl.capath as configured, else the system's store as the module
+	 * found it at startup. Always named here, so that ext/openssl consults
+	 * neither a setting a script's directory changed nor the environment. */
+	{
+		const char *cafile = s->cafile != NULL && s->cafile[0] != '\0' ? s->cafile : ini_as_configured("openssl.cafile");
+		const char *capath = ini_as_configured("openssl.capath");
+#ifndef PHP_WIN32
+		if (capath[0] == '\0') {
+			/* A CA file alone must stay alone: naming the file as the
+			 * directory too matches no certificate (lookups in a directory
+			 * by hash find nothing in a file), where leaving it unnamed
+			 * would let ext/openssl read openssl.capath as a script's
+			 * directory set it. Neither named: the system's store. */
+			capath = cafile[0] != '\0' ? cafile : startup_capath;
+		}
+		if (cafile[0] == '\0') {
+			cafile = startup_cafile;
+		}
+#endif
+		/* Windows: with neither named, ext/openssl verifies against the
+		 * Windows certificate store. */
+		if (cafile[0] != '\0') {
+			ZVAL_STRING(&zv, cafile);
+			set_ssl_option(context, "cafile", &zv, true);
+			zval_ptr_dtor(&zv);
+		}
+		if (capath[0] != '\0') {
+			ZVAL_STRING(&zv, capath);
+			set_ssl_option(context, "capath", &zv, true);
+			zval_ptr_dtor(&zv);
+		}
 	}
 
 	tv.tv_sec = (time_t)(s->timeout_ms / 1000);
