@@ -23,6 +23,13 @@ extern zend_module_entry smtpmail_module_entry;
 /* smtpmail.host may list relays to try in order ("a.example:587, b.example:465"). */
 #define SMTPMAIL_RELAYS_MAX 8
 
+/* A whole transaction (connect to the final reply) may take this many times
+ * smtpmail.timeout, plus one second per SMTPMAIL_SLOW_LINK_BPS bytes of the
+ * message: slow links still carry big messages, slow servers cannot hold a
+ * request for timeout x commands. */
+#define SMTPMAIL_TRANSACTION_TIMEOUTS 4
+#define SMTPMAIL_SLOW_LINK_BPS 16384
+
 /* Longest smtpmail.from / options["from"] kept (an address with a display name). */
 #define SMTPMAIL_FROM_MAX 1000
 
@@ -50,6 +57,7 @@ typedef struct {
 	bool ini_credentials;           /* the credentials are php.ini's (none from $options, not redirected) */
 	unsigned auth_allowed;          /* SMTP_AUTH_* bits (smtpmail.auth, options["auth"]); 0 = any */
 	unsigned timeout_ms;
+	uint64_t deadline_ms;           /* smtp_clock_ms() by which the current transaction must end; 0 = none */
 	char from[SMTPMAIL_FROM_MAX];   /* copied: smtpmail.from may change under a send (ini_set); "" = none */
 	char helo[SMTPMAIL_HOST_MAX];  /* resolved: the setting, else this host's name */
 	bool verify_peer;

@@ -153,6 +153,7 @@ smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh
 			zend_hash_str_del(&SMTPMAIL_G(pool), key, strlen(key));
 			if (!fresh && still_good(conn)) {
 				php_smtpmail_trace(conn, s);
+				smtp_session_set_deadline(conn->session, s->deadline_ms);
 				*out = conn;
 				*reused = true;
 				return SMTP_OK;
@@ -187,6 +188,7 @@ smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh
 		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_CONNECT, 0, "out of memory");
 	}
 	php_smtpmail_trace(conn, s);
+	smtp_session_set_deadline(conn->session, s->deadline_ms);
 	rc = smtp_session_open(conn->session, err);
 	if (rc != SMTP_OK) {
 		php_smtpmail_conn_close(conn, true);
@@ -233,8 +235,10 @@ void php_smtpmail_pool_release(const php_smtpmail_settings_t *s, php_smtpmail_co
 	if (conn == NULL) {
 		return;
 	}
-	/* A kept session must not write into this send's transcript any more. */
+	/* A kept session must not write into this send's transcript any more,
+	 * nor keep this send's deadline. */
 	php_smtpmail_trace(conn, NULL);
+	smtp_session_set_deadline(conn->session, 0);
 	conn->messages++;
 	conn->last_used_ms = smtp_clock_ms();
 	if (!smtp_session_is_usable(conn->session) || !may_keep(s) || conn->key[0] == '\0'

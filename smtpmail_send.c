@@ -33,6 +33,7 @@ typedef struct smtpmail_job {
 	smtp_send_result_t result;
 	char *envelope_from;
 	char tls_version[32];   /* of the connection that carried the transaction */
+	smtp_rcpt_status_t *rcpt_status;   /* the per-recipient results, on the request's allocator */
 	smart_str transcript;   /* options["transcript"] */
 } smtpmail_job_t;
 
@@ -48,6 +49,9 @@ static void job_free(smtpmail_job_t *job)
 	smtp_send_result_destroy(&job->result);
 	free(job->envelope_from);
 	smart_str_free(&job->transcript);
+	if (job->rcpt_status != NULL) {
+		efree(job->rcpt_status);
+	}
 	efree(job);
 }
 
@@ -185,6 +189,12 @@ static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, sm
 	pieces[1].data = in->message;
 	pieces[1].len = in->message_len;
 	php_smtpmail_stream_tls_version(job->conn, job->tls_version, sizeof(job->tls_version));
+	/* Per-recipient results count against memory_limit like the rest of the request. */
+	if (job->rcpt_status == NULL) {
+		job->rcpt_status = safe_emalloc(job->composed.rcpts.count, sizeof(*job->rcpt_status), 0);
+	}
+	job->result.storage = job->rcpt_status;
+	job->result.storage_n = job->composed.rcpts.count;
 	return smtp_session_send(job->conn->session, job->envelope_from,
 	                         (const char *const *)job->composed.rcpts.items, job->composed.rcpts.count,
 	                         pieces, 2, &job->result, err);
@@ -193,11 +203,19 @@ static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, sm
 /* Sends over a kept session when there is one, else over a new connection.
  * A kept session that turns out dead before the message went out is replaced
  * once: the message is neither lost nor sent twice. */
-static smtp_rc_t deliver(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in,
+static smtp_rc_t deliver(smtpmail_job_t *job, const smtpmail_settings_t *settings, const smtpmail_input_t *in,
                          smtp_error_t *err)
 {
 	bool reused = false;
-	smtp_rc_t rc = php_smtpmail_pool_acquire(s, false, &job->conn, &reused, err);
+	smtpmail_settings_t timed = *settings;
+	const smtpmail_settings_t *s = &timed;
+	uint64_t size = (uint64_t)job->composed.head.len + in->message_len;
+	smtp_rc_t rc;
+
+	/* One deadline for the whole transaction, connect to final reply. */
+	timed.deadline_ms = smtp_clock_ms() + (uint64_t)settings->timeout_ms * SMTPMAIL_TRANSACTION_TIMEOUTS
+	                    + size / SMTPMAIL_SLOW_LINK_BPS * 1000u;
+	rc = php_smtpmail_pool_acquire(s, false, &job->conn, &reused, err);
 
 	if (rc == SMTP_OK) {
 		rc = transaction(job, in, err);

@@ -1005,12 +1005,77 @@ void smtp_addr_list_init(smtp_addr_list_t *l)
 	l->items = NULL;
 	l->count = 0;
 	l->cap = 0;
+	l->slots_ = NULL;
+	l->nslots_ = 0;
+}
+
+/* FNV-1a over what makes two mailboxes equal (see same_addr): the local part
+ * as it is, the domain folded to lower case. */
+static size_t addr_hash(const char *a, size_t len)
+{
+	uint64_t h = 14695981039346656037u;
+	size_t at = len, i;
+
+	while (at > 0 && a[at - 1] != '@') {
+		at--;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)a[i];
+		if (i >= at && c >= 'A' && c <= 'Z') {
+			c = (unsigned char)(c - 'A' + 'a');
+		}
+		h = (h ^ c) * 1099511628211u;
+	}
+	return (size_t)h;
+}
+
+/* Puts item i into the index (which has room). */
+static void index_put(smtp_addr_list_t *l, size_t i)
+{
+	size_t mask = l->nslots_ - 1, k = addr_hash(l->items[i], strlen(l->items[i])) & mask;
+
+	while (l->slots_[k] != 0) {
+		k = (k + 1) & mask;
+	}
+	l->slots_[k] = i + 1;
+}
+
+/* Rebuilds the index with room for at least want items; false when out of memory. */
+static bool index_rebuild(smtp_addr_list_t *l, size_t want)
+{
+	size_t n = 16, i;
+	size_t *slots;
+
+	while (n < 2 * want + 2) {
+		n *= 2;
+	}
+	slots = calloc(n, sizeof(*slots));
+	if (slots == NULL) {
+		return false;
+	}
+	free(l->slots_);
+	l->slots_ = slots;
+	l->nslots_ = n;
+	for (i = 0; i < l->count; i++) {
+		index_put(l, i);
+	}
+	return true;
 }
 
 static void list_truncate(smtp_addr_list_t *l, size_t count)
 {
+	if (l->count <= count) {
+		return;
+	}
 	while (l->count > count) {
 		free(l->items[--l->count]);
+	}
+	/* Rare (an address list that failed to parse): rebuild the index, in place. */
+	if (l->slots_ != NULL) {
+		memset(l->slots_, 0, l->nslots_ * sizeof(*l->slots_));
+		for (size_t i = 0; i < l->count; i++) {
+			index_put(l, i);
+		}
 	}
 }
 
@@ -1018,6 +1083,7 @@ void smtp_addr_list_destroy(smtp_addr_list_t *l)
 {
 	list_truncate(l, 0);
 	free(l->items);
+	free(l->slots_);
 	smtp_addr_list_init(l);
 }
 
@@ -1052,10 +1118,21 @@ smtp_rc_t smtp_addr_list_add(smtp_addr_list_t *l, const char *addr, size_t len, 
 			                      "an address cannot contain CR, LF or NUL");
 		}
 	}
-	for (i = 0; i < l->count; i++) {
-		if (same_addr(l->items[i], strlen(l->items[i]), addr, len)) {
-			return SMTP_OK;
+	if (l->nslots_ != 0) {
+		size_t mask = l->nslots_ - 1;
+		for (i = addr_hash(addr, len) & mask; l->slots_[i] != 0; i = (i + 1) & mask) {
+			const char *have = l->items[l->slots_[i] - 1];
+			if (same_addr(have, strlen(have), addr, len)) {
+				return SMTP_OK;
+			}
 		}
+	}
+	if (l->count >= SMTP_ADDR_LIST_MAX) {
+		return smtp_error_set(err, SMTP_E_LIMIT, SMTP_STAGE_MESSAGE, 0,
+		                      "more than %d recipients in one message", SMTP_ADDR_LIST_MAX);
+	}
+	if (2 * (l->count + 1) > l->nslots_ && !index_rebuild(l, l->count + 1)) {
+		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
 	}
 	if (l->count == l->cap) {
 		size_t cap = l->cap == 0 ? SMTP_ADDR_LIST_INITIAL : l->cap * 2;
@@ -1077,6 +1154,7 @@ smtp_rc_t smtp_addr_list_add(smtp_addr_list_t *l, const char *addr, size_t len, 
 	memcpy(copy, addr, len);
 	copy[len] = '\0';
 	l->items[l->count++] = copy;
+	index_put(l, l->count - 1);
 	return SMTP_OK;
 }
 

@@ -33,6 +33,7 @@ struct smtp_session {
 	bool allow_cleartext_auth;
 	unsigned auth_allowed;
 	unsigned timeout_ms;
+	uint64_t cap_ms;        /* absolute clock: no wait goes past it (0: none); see smtp_session_set_deadline */
 
 	smtp_reply_parser_t parser;
 	char in[SMTP_SESSION_READ_CHUNK];
@@ -153,8 +154,14 @@ void smtp_send_result_init(smtp_send_result_t *res)
 void smtp_send_result_destroy(smtp_send_result_t *res)
 {
 	if (res != NULL) {
-		free(res->rcpt);
+		smtp_rcpt_status_t *storage = res->storage;
+		size_t storage_n = res->storage_n;
+		if (res->rcpt != storage) {
+			free(res->rcpt);
+		}
 		memset(res, 0, sizeof(*res));
+		res->storage = storage;
+		res->storage_n = storage_n;
 	}
 }
 
@@ -169,9 +176,20 @@ static smtp_rc_t die(smtp_session_t *s, smtp_rc_t rc, bool in_sync)
 	return rc;
 }
 
+/* Each wait gets the per-reply timeout, and never goes past the transaction's
+ * deadline: a server answering every command just in time cannot stretch a
+ * send to timeout x commands. */
 static uint64_t deadline(const smtp_session_t *s)
 {
-	return smtp_clock_ms() + s->timeout_ms;
+	uint64_t until = smtp_clock_ms() + s->timeout_ms;
+	return s->cap_ms != 0 && s->cap_ms < until ? s->cap_ms : until;
+}
+
+void smtp_session_set_deadline(smtp_session_t *s, uint64_t until_ms)
+{
+	if (s != NULL) {
+		s->cap_ms = until_ms;
+	}
 }
 
 /* The one place a command line is built (STYLE 17): CR, LF and NUL can never
@@ -329,7 +347,10 @@ static smtp_rc_t read_reply(smtp_session_t *s, smtp_stage_t stage, smtp_error_t 
 		if (rc != SMTP_OK) {
 			if (err != NULL) {
 				err->stage = stage;
-				if (rc == SMTP_E_TIMEOUT) {
+				if (rc == SMTP_E_TIMEOUT && until == s->cap_ms) {
+					smtp_error_set(err, rc, stage, 0, "the server was too slow: the whole send took longer "
+					               "than its time limit");
+				} else if (rc == SMTP_E_TIMEOUT) {
 					smtp_error_set(err, rc, stage, 0, "no reply from the server within %u ms",
 					               s->timeout_ms);
 				} else if (rc == SMTP_E_CLOSED) {
@@ -897,7 +918,12 @@ smtp_rc_t smtp_session_send(smtp_session_t *s, const char *from, const char *con
 		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0, "no recipients");
 	}
 	smtp_send_result_destroy(res);
-	res->rcpt = calloc(nrcpts, sizeof(*res->rcpt));
+	if (res->storage != NULL && res->storage_n >= nrcpts) {
+		res->rcpt = res->storage;
+		memset(res->rcpt, 0, nrcpts * sizeof(*res->rcpt));
+	} else {
+		res->rcpt = calloc(nrcpts, sizeof(*res->rcpt));
+	}
 	if (res->rcpt == NULL) {
 		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
 	}
@@ -922,6 +948,7 @@ void smtp_session_quit(smtp_session_t *s)
 	}
 	s->dead = true;
 	s->in_sync = false;
+	s->cap_ms = 0;
 	saved = s->timeout_ms;
 	if (s->timeout_ms > SMTP_QUIT_WAIT_MS) {
 		s->timeout_ms = SMTP_QUIT_WAIT_MS;

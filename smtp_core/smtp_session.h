@@ -60,7 +60,12 @@ typedef struct {
 
 typedef struct {
 	size_t nrcpts;
-	smtp_rcpt_status_t *rcpt;   /* nrcpts entries, in envelope order; owned */
+	smtp_rcpt_status_t *rcpt;   /* nrcpts entries, in envelope order; owned, or the caller's storage */
+	/* Optional, the caller's: room for storage_n statuses, used instead of an
+	 * allocation when it fits (so a PHP request can count it against its
+	 * memory_limit). Kept by smtp_send_result_destroy; never freed here. */
+	smtp_rcpt_status_t *storage;
+	size_t storage_n;
 	size_t accepted;            /* recipients with a 2xx to RCPT */
 	int code;                   /* reply to the final dot */
 	char reply[SMTP_REPLY_TEXT_KEEP];
@@ -90,6 +95,11 @@ smtp_rc_t smtp_session_open(smtp_session_t *s, smtp_error_t *err);
 smtp_rc_t smtp_session_send(smtp_session_t *s, const char *from, const char *const *rcpts,
                             size_t nrcpts, const smtp_piece_t *pieces, size_t npieces,
                             smtp_send_result_t *res, smtp_error_t *err);
+
+/* No wait of the session (reply, write, TLS handshake) may end later than
+ * until_ms on smtp_clock_ms()'s clock: one deadline for a whole transaction
+ * on top of the per-reply timeout. 0 removes it. QUIT ignores it. */
+void smtp_session_set_deadline(smtp_session_t *s, uint64_t until_ms);
 
 /* Sets (or with NULL clears) where the dialogue is traced from now on. */
 void smtp_session_set_trace(smtp_session_t *s, smtp_trace_fn fn, void *ctx);

@@ -450,6 +450,45 @@ static void test_list_add(void)
 	smtp_addr_list_destroy(&l);
 }
 
+/* De-duplication through the index at the size the cap allows, the cap itself
+ * (10000: a literal, not the constant, so a changed limit shows here), and a
+ * failed parse that rolls the list back keeps the index right. */
+static void test_list_many(void)
+{
+	smtp_addr_list_t l;
+	smtp_error_t err;
+	char a[32];
+	size_t i;
+	int n;
+
+	smtp_addr_list_init(&l);
+	for (i = 0; i < 10000; i++) {
+		n = snprintf(a, sizeof(a), "user%zu@Host%zu.example", i, i % 7);
+		CHECK_INT(smtp_addr_list_add(&l, a, (size_t)n, &err), SMTP_OK);
+	}
+	CHECK_INT(l.count, 10000);
+	/* The same again, the domain in other case: all duplicates, none added. */
+	for (i = 0; i < 10000; i += 3) {
+		n = snprintf(a, sizeof(a), "user%zu@HOST%zu.EXAMPLE", i, i % 7);
+		CHECK_INT(smtp_addr_list_add(&l, a, (size_t)n, &err), SMTP_OK);
+	}
+	CHECK_INT(l.count, 10000);
+	/* The local part is case-sensitive: a new address, refused past the cap. */
+	CHECK_INT(smtp_addr_list_add(&l, "USER1@host1.example", 19, &err), SMTP_E_LIMIT);
+	CHECK_STR(err.message, "more than 10000 recipients in one message");
+	smtp_addr_list_destroy(&l);
+
+	smtp_addr_list_init(&l);
+	CHECK_INT(smtp_addr_list_parse(&l, "a@x.example, b@x.example", 24, &err), SMTP_OK);
+	CHECK_INT(smtp_addr_list_parse(&l, "c@x.example, d@x.example, <broken", 33, &err), SMTP_E_ARG);
+	CHECK_INT(l.count, 2);
+	CHECK_INT(smtp_addr_list_add(&l, "c@x.example", 11, &err), SMTP_OK);
+	CHECK_INT(smtp_addr_list_add(&l, "A@x.example", 11, &err), SMTP_OK);
+	CHECK_INT(smtp_addr_list_add(&l, "b@X.example", 11, &err), SMTP_OK);
+	CHECK_INT(l.count, 4);
+	smtp_addr_list_destroy(&l);
+}
+
 static void test_parse_appends(void)
 {
 	smtp_addr_list_t l;
@@ -532,6 +571,7 @@ int main(void)
 {
 	test_basic();
 	test_dedup();
+	test_list_many();
 	test_groups();
 	test_comments_and_folds();
 	test_rfc5322_appendix_a();
