@@ -177,9 +177,11 @@ void php_smtpmail_use_relay(php_smtpmail_settings_t *s, size_t i);
  * return_value (may be NULL) receives the result array. */
 bool php_smtpmail_send_message(const php_smtpmail_settings_t *s, const php_smtpmail_input_t *in, bool as_exception,
                                zval *return_value);
-/* Sends what the spool dir holds; false after throwing when it cannot be read. */
-bool php_smtpmail_spool_flush(const php_smtpmail_settings_t *s, const char *dir, bool force, zend_long limit,
-                              php_smtpmail_flush_counts_t *counts);
+/* Sends what the spool dir holds; false after throwing when it cannot be read.
+ * retarget: also the messages spooled for another relay or account, through
+ * this one (an operator's choice after changing php.ini). */
+bool php_smtpmail_spool_flush(const php_smtpmail_settings_t *s, const char *dir, bool force, bool retarget,
+                              zend_long limit, php_smtpmail_flush_counts_t *counts);
 /* End of request: frees a send that a fatal error or a timeout interrupted. */
 void php_smtpmail_send_request_end(void);
 

@@ -11,6 +11,7 @@
 
 #include "php.h"
 #include "php_ini.h"
+#include "SAPI.h"
 #include "ext/spl/spl_exceptions.h"
 #include "ext/standard/info.h"
 #include "ext/standard/php_mail.h"
@@ -215,6 +216,7 @@ PHP_FUNCTION(smtp_spool_flush)
 	php_smtpmail_flush_counts_t counts = {0, 0, 0, 0};
 	const char *dir = SMTPMAIL_G(spool_dir);
 	bool force = false;
+	bool retarget = false;
 	zend_long limit = 0;
 	zend_string *key;
 	zval *val;
@@ -243,6 +245,15 @@ PHP_FUNCTION(smtp_spool_flush)
 			}
 			if (key != NULL && zend_string_equals_literal(key, "force")) {
 				force = zend_is_true(val);
+			} else if (key != NULL && zend_string_equals_literal(key, "retarget")) {
+				/* An operator's tool after moving to another relay or account:
+				 * from the command line only, never from a web request. */
+				if (zend_is_true(val) && strcmp(sapi_module.name, "cli") != 0) {
+					zend_hash_destroy(&connection);
+					zend_argument_value_error(1, "option \"retarget\" is only allowed from the command line (php-cli)");
+					RETURN_THROWS();
+				}
+				retarget = zend_is_true(val);
 			} else if (key != NULL && zend_string_equals_literal(key, "limit")) {
 				if (Z_TYPE_P(val) != IS_LONG || Z_LVAL_P(val) < 0) {
 					zend_hash_destroy(&connection);
@@ -262,7 +273,7 @@ PHP_FUNCTION(smtp_spool_flush)
 	if (!ok) {
 		RETURN_THROWS();
 	}
-	if (!php_smtpmail_spool_flush(&settings, dir, force, limit, &counts)) {
+	if (!php_smtpmail_spool_flush(&settings, dir, force, retarget, limit, &counts)) {
 		RETURN_THROWS();
 	}
 	array_init(return_value);

@@ -24,9 +24,13 @@ namespace {
      * deleted only after a relay's 250 to its final dot, deferred with exponential
      * backoff on a transient failure, moved to the failed/ folder with the reason
      * when refused for good or older than smtpmail.spool_max_age. Safe with several
-     * flushers at once. Options: "force" (ignore backoff), "limit" (messages to
-     * try), and the connection options of smtp_send().
-     * @return array{sent: int, deferred: int, failed: int}
+     * flushers at once. Each message goes only to the php.ini relay and account it
+     * was spooled for, with the php.ini credentials; one spooled for another is
+     * left alone and counted as "skipped". Options: "force" (ignore backoff),
+     * "limit" (messages to try), "retarget" (command line only: send the skipped
+     * ones through today's php.ini relay), "timeout", "helo"; destination and
+     * credential options are refused.
+     * @return array{sent: int, deferred: int, failed: int, skipped: int}
      */
     function smtp_spool_flush(#[\SensitiveParameter] array $options = []): array {}
 

@@ -781,8 +781,8 @@ typedef struct {
 	smtp_rc_t rc;
 } smtpmail_flush_t;
 
-static smtp_rc_t flush_quietly(const smtpmail_settings_t *s, const char *dir, bool force, zend_long limit,
-                               php_smtpmail_flush_counts_t *counts, smtpmail_flush_t *f)
+static smtp_rc_t flush_quietly(const smtpmail_settings_t *s, const char *dir, bool force, bool retarget,
+                               zend_long limit, php_smtpmail_flush_counts_t *counts, smtpmail_flush_t *f)
 {
 	size_t i, tried = 0;
 
@@ -807,7 +807,7 @@ static smtp_rc_t flush_quietly(const smtpmail_settings_t *s, const char *dir, bo
 			if (rc == SMTP_E_PROTOCOL && smtp_spool_fail(msg, f->err.message, &ferr) == SMTP_OK) {
 				counts->failed++;
 			}
-		} else if (msg->dest[0] != '\0' && strcmp(msg->dest, dest) != 0) {
+		} else if (!retarget && msg->dest[0] != '\0' && strcmp(msg->dest, dest) != 0) {
 			/* Spooled for another relay or account (php.ini changed, or a
 			 * pool with other settings shares the directory): it waits for a
 			 * flusher with those settings, and never goes anywhere else. */
@@ -840,8 +840,8 @@ static void flush_free(smtpmail_flush_t *f)
 
 /* Sends what the spool holds; see smtp_spool_flush() in smtpmail.stub.php.
  * Like a send, with user code off until it is over. */
-bool php_smtpmail_spool_flush(const smtpmail_settings_t *s, const char *dir, bool force, zend_long limit,
-                              php_smtpmail_flush_counts_t *counts)
+bool php_smtpmail_spool_flush(const smtpmail_settings_t *s, const char *dir, bool force, bool retarget,
+                              zend_long limit, php_smtpmail_flush_counts_t *counts)
 {
 	smtpmail_flush_t *f = ecalloc(1, sizeof(*f));
 	php_smtpmail_quiet_t q;
@@ -849,7 +849,7 @@ bool php_smtpmail_spool_flush(const smtpmail_settings_t *s, const char *dir, boo
 
 	php_smtpmail_quiet_begin(&q);
 	zend_try {
-		f->rc = flush_quietly(s, dir, force, limit, counts, f);
+		f->rc = flush_quietly(s, dir, force, retarget, limit, counts, f);
 	} zend_catch {
 		php_smtpmail_quiet_end(&q);
 		flush_free(f);
