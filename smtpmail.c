@@ -20,6 +20,7 @@
 #include "zend_interfaces.h"
 
 #include "php_smtpmail.h"
+#include "smtp_core/smtp_sasl.h"
 #include "smtp_core/smtp_spool.h"
 #include "smtpmail_arginfo.h"
 
@@ -392,7 +393,7 @@ static PHP_MINFO_FUNCTION(smtpmail)
 	php_info_print_table_row(2, "smtpmail support", "enabled");
 	php_info_print_table_row(2, "Version", PHP_SMTPMAIL_VERSION);
 	php_info_print_table_row(2, "mail() sends through", host != NULL && host[0] != '\0' ? host : "sendmail_path (smtpmail.host is empty)");
-	php_info_print_table_row(2, "AUTH mechanisms", "PLAIN, LOGIN, CRAM-MD5, XOAUTH2");
+	php_info_print_table_row(2, "AUTH mechanisms", smtp_sasl_known_names());
 	php_info_print_table_end();
 	DISPLAY_INI_ENTRIES();
 }

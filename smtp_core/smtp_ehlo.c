@@ -1,5 +1,6 @@
 /* smtp_ehlo.c: see smtp_ehlo.h. */
 #include "smtp_ehlo.h"
+#include "smtp_sasl.h"
 
 #include <string.h>
 
@@ -49,21 +50,11 @@ static bool next_word(const char *line, size_t end, size_t *pos, word_t *w)
 	return true;
 }
 
+/* The mechanisms smtpmail speaks are the rows of smtp_sasl.c's table. */
 static unsigned auth_mechanism(word_t w)
 {
-	if (word_is(w, "PLAIN")) {
-		return SMTP_AUTH_PLAIN;
-	}
-	if (word_is(w, "LOGIN")) {
-		return SMTP_AUTH_LOGIN;
-	}
-	if (word_is(w, "CRAM-MD5")) {
-		return SMTP_AUTH_CRAM_MD5;
-	}
-	if (word_is(w, "XOAUTH2")) {
-		return SMTP_AUTH_XOAUTH2;
-	}
-	return 0;
+	const smtp_sasl_mech_t *m = smtp_sasl_mech_named(w.s, w.n);
+	return m != NULL ? m->bit : 0;
 }
 
 /* RFC 1870 3: size-param = [1*DIGIT]. Anything unreadable (a non-digit, a

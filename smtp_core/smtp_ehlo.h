@@ -21,7 +21,8 @@ enum {
 	SMTP_AUTH_PLAIN = 1u << 0,     /* RFC 4616 */
 	SMTP_AUTH_LOGIN = 1u << 1,     /* draft-murchison-sasl-login */
 	SMTP_AUTH_CRAM_MD5 = 1u << 2,  /* RFC 2195 */
-	SMTP_AUTH_XOAUTH2 = 1u << 3    /* Google/Microsoft OAuth 2.0 bearer */
+	SMTP_AUTH_XOAUTH2 = 1u << 3,   /* Google/Microsoft OAuth 2.0 bearer */
+	SMTP_AUTH_OAUTHBEARER = 1u << 4 /* RFC 7628 */
 };
 
 /* Room for the mechanism names a server announces, as quoted in error messages. */

@@ -182,43 +182,113 @@ smtp_rc_t smtp_base64_decode(smtp_buf_t *out, const char *in, size_t len, smtp_e
 }
 
 /* The first mechanism of order[0..n) that the server offers, or 0. */
-static unsigned first_offered(unsigned offered, const unsigned *order, size_t n)
-{
-	size_t i;
+/* ---- the mechanism table ---- */
 
-	for (i = 0; i < n; i++) {
-		if ((offered & order[i]) != 0) {
-			return order[i];
+static smtp_rc_t respond_plain(smtp_buf_t *out, unsigned step, const char *challenge, size_t clen,
+                               const smtp_sasl_cred_t *c, smtp_error_t *err)
+{
+	(void)step;
+	(void)challenge;
+	(void)clen;
+	return smtp_sasl_plain(out, c->user, strlen(c->user), c->secret, strlen(c->secret), err);
+}
+
+static smtp_rc_t respond_login(smtp_buf_t *out, unsigned step, const char *challenge, size_t clen,
+                               const smtp_sasl_cred_t *c, smtp_error_t *err)
+{
+	const char *text = step == 0 ? c->user : c->secret;
+	(void)challenge;
+	(void)clen;
+	return smtp_sasl_login_item(out, text, strlen(text), err);
+}
+
+static smtp_rc_t respond_cram_md5(smtp_buf_t *out, unsigned step, const char *challenge, size_t clen,
+                                  const smtp_sasl_cred_t *c, smtp_error_t *err)
+{
+	(void)step;
+	return smtp_sasl_cram_md5(out, challenge, clen, c->user, strlen(c->user), c->secret, strlen(c->secret), err);
+}
+
+static smtp_rc_t respond_xoauth2(smtp_buf_t *out, unsigned step, const char *challenge, size_t clen,
+                                 const smtp_sasl_cred_t *c, smtp_error_t *err)
+{
+	(void)step;
+	(void)challenge;
+	(void)clen;
+	return smtp_sasl_xoauth2(out, c->user, strlen(c->user), c->secret, strlen(c->secret), err);
+}
+
+static smtp_rc_t respond_oauthbearer(smtp_buf_t *out, unsigned step, const char *challenge, size_t clen,
+                                     const smtp_sasl_cred_t *c, smtp_error_t *err)
+{
+	(void)step;
+	(void)challenge;
+	(void)clen;
+	return smtp_sasl_oauthbearer(out, c->user, strlen(c->user), c->host, c->port, c->secret, strlen(c->secret), err);
+}
+
+/* name, bit, token, rank in TLS, rank without, initial response, responses,
+ * answer to an error report, builder. OAUTHBEARER's answer is the single
+ * %x01 of RFC 7628 3.2.3, "AQ==" in base64. */
+static const smtp_sasl_mech_t mechs[] = {
+	{"PLAIN", SMTP_AUTH_PLAIN, false, 1, 2, true, 1, NULL, respond_plain},
+	{"LOGIN", SMTP_AUTH_LOGIN, false, 2, 3, false, 2, NULL, respond_login},
+	{"CRAM-MD5", SMTP_AUTH_CRAM_MD5, false, 3, 1, false, 1, NULL, respond_cram_md5},
+	{"XOAUTH2", SMTP_AUTH_XOAUTH2, true, 1, 1, true, 1, "", respond_xoauth2},
+	{"OAUTHBEARER", SMTP_AUTH_OAUTHBEARER, true, 2, 2, true, 1, "AQ==", respond_oauthbearer},
+};
+static const size_t nmechs = sizeof(mechs) / sizeof(mechs[0]);
+
+const smtp_sasl_mech_t *smtp_sasl_mech(unsigned bit)
+{
+	for (size_t i = 0; i < nmechs; i++) {
+		if (mechs[i].bit == bit) {
+			return &mechs[i];
 		}
 	}
-	return 0;
+	return NULL;
 }
 
+const smtp_sasl_mech_t *smtp_sasl_mech_named(const char *name, size_t len)
+{
+	for (size_t i = 0; i < nmechs; i++) {
+		if (strlen(mechs[i].name) == len && smtp_ascii_iequal(name, mechs[i].name, len)) {
+			return &mechs[i];
+		}
+	}
+	return NULL;
+}
+
+/* RFC 8314 5 and RFC 4616 4: over TLS, PLAIN is the recommended choice and
+ * costs one round trip; CRAM-MD5 (RFC 2195, an MD5 digest that needs the
+ * password stored in clear on the server) costs two. Without TLS it is the
+ * only one that does not put the password on the wire. A bearer token is not
+ * a password: it is never given to a password mechanism, nor the reverse. */
 unsigned smtp_sasl_choose(unsigned offered, bool have_token, bool tls)
 {
-	/* RFC 8314 5 and RFC 4616 4: over TLS, PLAIN is the recommended choice and
-	 * costs one round trip; CRAM-MD5 (RFC 2195, an MD5 digest that needs the
-	 * password stored in clear on the server) costs two. Without TLS it is the
-	 * only one that does not put the password on the wire. */
-	static const unsigned in_tls[] = { SMTP_AUTH_PLAIN, SMTP_AUTH_LOGIN, SMTP_AUTH_CRAM_MD5 };
-	static const unsigned in_clear[] = { SMTP_AUTH_CRAM_MD5, SMTP_AUTH_PLAIN, SMTP_AUTH_LOGIN };
+	const smtp_sasl_mech_t *best = NULL;
 
-	if (have_token) {
-		/* A bearer token is not a password: never offer it to another mechanism. */
-		return (offered & SMTP_AUTH_XOAUTH2) ? (unsigned)SMTP_AUTH_XOAUTH2 : 0u;
+	for (size_t i = 0; i < nmechs; i++) {
+		const smtp_sasl_mech_t *m = &mechs[i];
+		unsigned rank = tls ? m->rank_tls : m->rank_clear;
+		if ((offered & m->bit) == 0 || m->token != have_token || rank == 0) {
+			continue;
+		}
+		if (best == NULL || rank < (tls ? best->rank_tls : best->rank_clear)) {
+			best = m;
+		}
 	}
-	return tls ? first_offered(offered, in_tls, 3) : first_offered(offered, in_clear, 3);
+	return best != NULL ? best->bit : 0u;
 }
 
-smtp_rc_t smtp_sasl_parse_list(const char *text, unsigned *mechs, smtp_error_t *err)
+smtp_rc_t smtp_sasl_parse_list(const char *text, unsigned *mechs_out, smtp_error_t *err)
 {
-	static const unsigned all[] = { SMTP_AUTH_PLAIN, SMTP_AUTH_LOGIN, SMTP_AUTH_CRAM_MD5, SMTP_AUTH_XOAUTH2 };
 	const char *p = text;
 
-	*mechs = 0;
+	*mechs_out = 0;
 	for (;;) {
-		size_t n, i;
-		unsigned found = 0;
+		const smtp_sasl_mech_t *m;
+		size_t n;
 
 		while (*p == ' ' || *p == ',' || *p == '\t') {
 			p++;
@@ -228,32 +298,42 @@ smtp_rc_t smtp_sasl_parse_list(const char *text, unsigned *mechs, smtp_error_t *
 		}
 		for (n = 0; p[n] != '\0' && p[n] != ' ' && p[n] != ',' && p[n] != '\t'; n++) {
 		}
-		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-			const char *name = smtp_sasl_name(all[i]);
-			if (strlen(name) == n && smtp_ascii_iequal(p, name, n)) {
-				found = all[i];
-			}
-		}
-		if (found == 0) {
+		m = smtp_sasl_mech_named(p, n);
+		if (m == NULL) {
 			char q[64];
 			smtp_text_sanitize(q, sizeof(q), p, n);
-			return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_AUTH, 0,
-			                      "unknown AUTH mechanism '%s' (known: PLAIN, LOGIN, CRAM-MD5, XOAUTH2)", q);
+			return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_AUTH, 0, "unknown AUTH mechanism '%s' (known: %s)", q,
+			                      smtp_sasl_known_names());
 		}
-		*mechs |= found;
+		*mechs_out |= m->bit;
 		p += n;
 	}
 }
 
 const char *smtp_sasl_name(unsigned mech)
 {
-	switch (mech) {
-	case SMTP_AUTH_PLAIN: return "PLAIN";
-	case SMTP_AUTH_LOGIN: return "LOGIN";
-	case SMTP_AUTH_CRAM_MD5: return "CRAM-MD5";
-	case SMTP_AUTH_XOAUTH2: return "XOAUTH2";
-	default: return NULL;
+	const smtp_sasl_mech_t *m = smtp_sasl_mech(mech);
+	return m != NULL ? m->name : NULL;
+}
+
+const char *smtp_sasl_known_names(void)
+{
+	static char names[128];
+
+	/* Built from the table once; the same text every time (no state otherwise). */
+	if (names[0] == '\0') {
+		char tmp[sizeof(names)];
+		size_t used = 0;
+		for (size_t i = 0; i < nmechs; i++) {
+			int w = snprintf(tmp + used, sizeof(tmp) - used, "%s%s", i > 0 ? ", " : "", mechs[i].name);
+			if (w < 0 || (size_t)w >= sizeof(tmp) - used) {
+				break;
+			}
+			used += (size_t)w;
+		}
+		memcpy(names, tmp, used + 1);
 	}
+	return names;
 }
 
 /* Name of the first octet of p[0..n) found in bad[0..nbad), or NULL. Named,
@@ -487,4 +567,66 @@ smtp_rc_t smtp_sasl_xoauth2(smtp_buf_t *out, const char *user, size_t ulen, cons
 	parts[4] = "\x01\x01";
 	lens[4] = 2;
 	return append_b64_parts(out, parts, lens, 5, err);
+}
+
+smtp_rc_t smtp_sasl_oauthbearer(smtp_buf_t *out, const char *user, size_t ulen, const char *host, unsigned port,
+                                const char *token, size_t tlen, smtp_error_t *err)
+{
+	/* RFC 5801 5.1: in the GS2 header, ',' and '=' of the authzid are escaped. */
+	char escaped[3 * 256 + 1], portbuf[16];
+	const char *parts[12];
+	size_t lens[12], n = 0, e = 0, i;
+	size_t hlen = host != NULL ? strlen(host) : 0;
+	smtp_rc_t rc;
+
+	rc = check_field(user, ulen, "\0\r\n\x01", 4, "user name", "OAUTHBEARER", err);
+	if (rc == SMTP_OK) {
+		rc = check_field(token, tlen, "\0\r\n\x01", 4, "token", "OAUTHBEARER", err);
+	}
+	if (rc == SMTP_OK && hlen > 0) {
+		rc = check_field(host, hlen, "\0\r\n\x01", 4, "host name", "OAUTHBEARER", err);
+	}
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	if (ulen > 256) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_AUTH, 0, "the user name is too long for OAUTHBEARER");
+	}
+	for (i = 0; i < ulen; i++) {
+		if (user[i] == ',') {
+			memcpy(escaped + e, "=2C", 3);
+			e += 3;
+		} else if (user[i] == '=') {
+			memcpy(escaped + e, "=3D", 3);
+			e += 3;
+		} else {
+			escaped[e++] = user[i];
+		}
+	}
+	parts[n] = "n,a=";
+	lens[n++] = 4;
+	parts[n] = escaped;
+	lens[n++] = e;
+	parts[n] = ",\x01";
+	lens[n++] = 2;
+	if (hlen > 0) {
+		parts[n] = "host=";
+		lens[n++] = 5;
+		parts[n] = host;
+		lens[n++] = hlen;
+		parts[n] = "\x01";
+		lens[n++] = 1;
+	}
+	if (port > 0) {
+		int w = snprintf(portbuf, sizeof(portbuf), "port=%u\x01", port);
+		parts[n] = portbuf;
+		lens[n++] = (size_t)w;
+	}
+	parts[n] = "auth=Bearer ";
+	lens[n++] = 12;
+	parts[n] = token;
+	lens[n++] = tlen;
+	parts[n] = "\x01\x01";
+	lens[n++] = 2;
+	return append_b64_parts(out, parts, lens, n, err);
 }

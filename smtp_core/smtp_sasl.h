@@ -33,16 +33,54 @@ smtp_rc_t smtp_base64_encode(smtp_buf_t *out, const void *in, size_t len);
  * offending offset, never the data; out is unchanged on any failure. */
 smtp_rc_t smtp_base64_decode(smtp_buf_t *out, const char *in, size_t len, smtp_error_t *err);
 
+/* What a mechanism needs to answer the server. Borrowed; secrets. */
+typedef struct {
+	const char *user;
+	const char *secret;   /* the password, or the OAuth token for a token mechanism */
+	const char *host;     /* the server's name, for OAUTHBEARER's "host"; may be NULL */
+	unsigned port;        /* the server's port, for OAUTHBEARER's "port"; 0: not sent */
+} smtp_sasl_cred_t;
+
+/* One SMTP AUTH mechanism: everything smtpmail knows of it is this row of one
+ * table (the EHLO parser, the choice, the names in settings and messages, and
+ * the dialogue all read it). */
+typedef struct smtp_sasl_mech {
+	const char *name;          /* as in EHLO and the AUTH command */
+	unsigned bit;              /* SMTP_AUTH_* */
+	bool token;                /* authenticates with an OAuth bearer token instead of a password */
+	unsigned char rank_tls;    /* preference inside TLS, 1 first; 0: never */
+	unsigned char rank_clear;  /* preference without TLS (tls=none only); 0: never */
+	bool initial;              /* response 0 is an initial response (RFC 4954 4) */
+	unsigned char responses;   /* client responses in a successful exchange */
+	/* A 334 after the last response is the server's error report (RFC 7628
+	 * 3.2.3, and XOAUTH2 alike): this line answers it so the final reply
+	 * comes; NULL when the mechanism has none. */
+	const char *error_ack;
+	/* Appends response number step (0-based) to out; challenge is the text
+	 * after "334 " (base64), empty for an initial response. */
+	smtp_rc_t (*respond)(smtp_buf_t *out, unsigned step, const char *challenge, size_t clen,
+	                     const smtp_sasl_cred_t *c, smtp_error_t *err);
+} smtp_sasl_mech_t;
+
+/* The row for one SMTP_AUTH_* bit, or NULL (0, several bits, unknown bits). */
+const smtp_sasl_mech_t *smtp_sasl_mech(unsigned bit);
+/* The row for a name (ASCII case-insensitive, name[0..len)), or NULL. */
+const smtp_sasl_mech_t *smtp_sasl_mech_named(const char *name, size_t len);
+
 /* The mechanism to use among the SMTP_AUTH_* bits in offered, or 0 when none
- * fits: with an OAuth token only XOAUTH2. Inside TLS: PLAIN (one round trip
- * with its initial response; TLS protects the password), then LOGIN, then
- * CRAM-MD5. Without TLS (only when the user chose it): CRAM-MD5 first, the one
- * that keeps the password off the wire, then PLAIN, then LOGIN. */
+ * fits: with an OAuth token only a token mechanism (XOAUTH2, then
+ * OAUTHBEARER); with a password, inside TLS: PLAIN (one round trip with its
+ * initial response; TLS protects the password), then LOGIN, then CRAM-MD5;
+ * without TLS (only when the user chose it): CRAM-MD5 first, the one that
+ * keeps the password off the wire, then PLAIN, then LOGIN. */
 unsigned smtp_sasl_choose(unsigned offered, bool have_token, bool tls);
 
-/* "PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2" for one SMTP_AUTH_* bit; NULL for
- * anything else (0, several bits, unknown bits). Static storage. */
+/* "PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER" for one SMTP_AUTH_*
+ * bit; NULL for anything else (0, several bits, unknown bits). Static storage. */
 const char *smtp_sasl_name(unsigned mech);
+
+/* The known names, for messages: "PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER". */
+const char *smtp_sasl_known_names(void);
 
 /* Parses a list of mechanism names ("PLAIN LOGIN", "cram-md5,xoauth2"; case
  * and separators of space, comma or tab free) into SMTP_AUTH_* bits. An
@@ -77,5 +115,13 @@ smtp_rc_t smtp_sasl_cram_md5(smtp_buf_t *out, const char *challenge_b64, size_t 
  * SMTP_E_LIMIT, SMTP_E_NOMEM. out is unchanged on failure. */
 smtp_rc_t smtp_sasl_xoauth2(smtp_buf_t *out, const char *user, size_t ulen, const char *token,
                             size_t tlen, smtp_error_t *err);
+
+/* RFC 7628 3.1 OAUTHBEARER: appends base64("n,a=" user "," 0x01 ["host=" host
+ * 0x01] ["port=" port 0x01] "auth=Bearer " token 0x01 0x01). The user goes in
+ * the GS2 header with ',' as "=2C" and '=' as "=3D" (RFC 5801 5.1). SMTP_E_ARG
+ * (stage auth) for an empty user or token, or \x01, CR, LF or NUL in any
+ * field; SMTP_E_LIMIT, SMTP_E_NOMEM. out is unchanged on failure. */
+smtp_rc_t smtp_sasl_oauthbearer(smtp_buf_t *out, const char *user, size_t ulen, const char *host, unsigned port,
+                                const char *token, size_t tlen, smtp_error_t *err);
 
 #endif

@@ -29,6 +29,8 @@ struct smtp_session {
 	char *user;
 	char *password;
 	char *token;
+	char *sasl_host;        /* the server's name for OAUTHBEARER, or NULL */
+	unsigned sasl_port;
 	smtp_tls_mode_t tls_mode;
 	bool allow_cleartext_auth;
 	unsigned auth_allowed;
@@ -93,6 +95,8 @@ smtp_session_t *smtp_session_new(const smtp_session_config_t *cfg, const smtp_tr
 	s->user = dup_or_null(cfg->user);
 	s->password = dup_or_null(cfg->password);
 	s->token = dup_or_null(cfg->oauth_token);
+	s->sasl_host = dup_or_null(cfg->sasl_host);
+	s->sasl_port = cfg->sasl_port;
 	s->data_buf = malloc(SMTP_SESSION_DATA_CHUNK);
 	smtp_reply_parser_init(&s->parser);
 	smtp_buf_init(&s->out, SMTP_SESSION_OUT_MAX);
@@ -100,7 +104,8 @@ smtp_session_t *smtp_session_new(const smtp_session_config_t *cfg, const smtp_tr
 	if (s->helo == NULL || s->data_buf == NULL
 	    || (cfg->user != NULL && cfg->user[0] != '\0' && s->user == NULL)
 	    || (cfg->password != NULL && cfg->password[0] != '\0' && s->password == NULL)
-	    || (cfg->oauth_token != NULL && cfg->oauth_token[0] != '\0' && s->token == NULL)) {
+	    || (cfg->oauth_token != NULL && cfg->oauth_token[0] != '\0' && s->token == NULL)
+	    || (cfg->sasl_host != NULL && cfg->sasl_host[0] != '\0' && s->sasl_host == NULL)) {
 		smtp_session_free(s);
 		return NULL;
 	}
@@ -114,6 +119,7 @@ void smtp_session_free(smtp_session_t *s)
 	}
 	free(s->helo);
 	free(s->user);
+	free(s->sasl_host);
 	free_secret(s->password);
 	free_secret(s->token);
 	free(s->data_buf);
@@ -530,13 +536,25 @@ static smtp_rc_t auth_failed(smtp_session_t *s, smtp_error_t *err)
 	return reply_error(s, SMTP_STAGE_AUTH, what, err);
 }
 
+/* RFC 4954 4: "AUTH" SP mechanism SP initial-response CRLF must fit a command
+ * line; otherwise the response goes alone, after the server's empty 334. */
+static bool initial_fits(const smtp_sasl_mech_t *m, size_t payload_len)
+{
+	return strlen("AUTH ") + strlen(m->name) + 1 + payload_len + 2 <= SMTP_COMMAND_LINE_MAX;
+}
+
+/* One AUTH exchange, driven by the mechanism's row in smtp_sasl.c's table:
+ * responses go out as the server asks (334), each built, sent and wiped; a
+ * 334 after the last response is a token mechanism's error report, answered
+ * so the final 535 comes. */
 static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
 {
 	smtp_buf_t payload;
 	smtp_rc_t rc;
-	unsigned mech;
-	const char *user = s->user;
-	const char *secret = s->token != NULL ? s->token : (s->password != NULL ? s->password : "");
+	unsigned mech, step = 0;
+	const smtp_sasl_mech_t *m;
+	smtp_sasl_cred_t cred;
+	char verb[32];
 
 	if (!s->tls_active && !s->allow_cleartext_auth) {
 		return die(s, smtp_error_set(err, SMTP_E_AUTH, SMTP_STAGE_AUTH, 0,
@@ -550,89 +568,64 @@ static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
 	}
 	mech = smtp_sasl_choose(s->caps.auth & (s->auth_allowed != 0 ? s->auth_allowed : ~0u), s->token != NULL,
 	                        s->tls_active);
-	if (mech == 0) {
+	m = smtp_sasl_mech(mech);
+	if (m == NULL) {
 		return die(s, smtp_error_set(err, SMTP_E_AUTH, SMTP_STAGE_AUTH, 0,
 		                             "no usable AUTH mechanism: the server offers %s; smtpmail %s%s",
 		                             s->caps.auth_offered[0] != '\0' ? s->caps.auth_offered : "none",
-		                             s->token != NULL ? "needs XOAUTH2 for an OAuth token"
+		                             s->token != NULL ? "needs XOAUTH2 or OAUTHBEARER for an OAuth token"
 		                                              : "supports PLAIN, LOGIN and CRAM-MD5 with a password",
 		                             s->auth_allowed != 0 ? ", of which the auth setting allows only some" : ""), true);
 	}
 	s->auth_mech = mech;
+	cred.user = s->user;
+	cred.secret = s->token != NULL ? s->token : (s->password != NULL ? s->password : "");
+	cred.host = s->sasl_host;
+	cred.port = s->sasl_port;
+	snprintf(verb, sizeof(verb), "AUTH %s", m->name);
 	smtp_buf_init(&payload, SMTP_AUTH_LINE_MAX);
 
-	switch (mech) {
-	case SMTP_AUTH_PLAIN:
-		/* RFC 4954 4: the initial response saves a round trip. */
-		rc = smtp_sasl_plain(&payload, user, strlen(user), secret, strlen(secret), err);
-		if (rc == SMTP_OK) {
-			rc = send_secret_line(s, "AUTH PLAIN ", &payload, err);
+	if (m->initial) {
+		rc = m->respond(&payload, 0, "", 0, &cred, err);
+		if (rc == SMTP_OK && initial_fits(m, payload.len)) {
+			char prefix[32];
+			snprintf(prefix, sizeof(prefix), "AUTH %s ", m->name);
+			step = 1;
+			rc = send_secret_line(s, prefix, &payload, err);
+			if (rc == SMTP_OK) {
+				rc = read_reply(s, SMTP_STAGE_AUTH, err);
+			}
+		} else if (rc == SMTP_OK) {
+			OPENSSL_cleanse(payload.data, payload.len);
+			smtp_buf_reset(&payload);
+			rc = round_trip(s, verb, NULL, 0, SMTP_STAGE_AUTH, err);
 		}
-		break;
-	case SMTP_AUTH_XOAUTH2:
-		rc = smtp_sasl_xoauth2(&payload, user, strlen(user), secret, strlen(secret), err);
-		if (rc == SMTP_OK) {
-			rc = send_secret_line(s, "AUTH XOAUTH2 ", &payload, err);
-		}
-		if (rc == SMTP_OK) {
-			rc = read_reply(s, SMTP_STAGE_AUTH, err);
-		}
-		/* A failed XOAUTH2 answers 334 with a JSON error and waits for an
-		 * empty line before its final 535. */
-		if (rc == SMTP_OK && reply(s)->code == 334) {
-			rc = round_trip(s, "", NULL, 0, SMTP_STAGE_AUTH, err);
-		}
-		smtp_buf_destroy(&payload);
-		if (rc != SMTP_OK) {
-			return die(s, rc, false);
-		}
-		return reply(s)->code == 235 ? SMTP_OK : auth_failed(s, err);
-	case SMTP_AUTH_CRAM_MD5:
-		rc = round_trip(s, "AUTH CRAM-MD5", NULL, 0, SMTP_STAGE_AUTH, err);
-		if (rc == SMTP_OK && reply(s)->code != 334) {
-			smtp_buf_destroy(&payload);
-			return auth_failed(s, err);
-		}
-		if (rc == SMTP_OK) {
-			rc = smtp_sasl_cram_md5(&payload, reply(s)->text.data, reply(s)->text.len, user, strlen(user),
-			                        secret, strlen(secret), err);
-		}
-		if (rc == SMTP_OK) {
-			rc = send_secret_line(s, "", &payload, err);
-		}
-		break;
-	case SMTP_AUTH_LOGIN:
-	default:
-		rc = round_trip(s, "AUTH LOGIN", NULL, 0, SMTP_STAGE_AUTH, err);
-		if (rc == SMTP_OK && reply(s)->code != 334) {
-			smtp_buf_destroy(&payload);
-			return auth_failed(s, err);
-		}
-		if (rc == SMTP_OK) {
-			rc = smtp_sasl_login_item(&payload, user, strlen(user), err);
-		}
-		if (rc == SMTP_OK) {
-			rc = send_secret_line(s, "", &payload, err);
+	} else {
+		rc = round_trip(s, verb, NULL, 0, SMTP_STAGE_AUTH, err);
+	}
+	while (rc == SMTP_OK && reply(s)->code == 334) {
+		if (step < m->responses) {
+			rc = m->respond(&payload, step, reply(s)->text.data, reply(s)->text.len, &cred, err);
+			step++;
+			if (rc == SMTP_OK) {
+				rc = send_secret_line(s, "", &payload, err);
+			}
+		} else if (m->error_ack != NULL && step == m->responses) {
+			/* The server's error report (base64 JSON): answered once, then its final reply. */
+			step++;
+			rc = round_trip(s, m->error_ack, NULL, 0, SMTP_STAGE_AUTH, err);
+			continue;
+		} else {
+			break;
 		}
 		if (rc == SMTP_OK) {
 			rc = read_reply(s, SMTP_STAGE_AUTH, err);
 		}
-		if (rc == SMTP_OK && reply(s)->code != 334) {
-			smtp_buf_destroy(&payload);
-			return auth_failed(s, err);
-		}
-		if (rc == SMTP_OK) {
-			rc = smtp_sasl_login_item(&payload, secret, strlen(secret), err);
-		}
-		if (rc == SMTP_OK) {
-			rc = send_secret_line(s, "", &payload, err);
-		}
-		break;
+	}
+	if (payload.data != NULL) {
+		OPENSSL_cleanse(payload.data, payload.cap);
 	}
 	smtp_buf_destroy(&payload);
-	if (rc == SMTP_OK) {
-		rc = read_reply(s, SMTP_STAGE_AUTH, err);
-	}
 	if (rc != SMTP_OK) {
 		return die(s, rc, false);
 	}

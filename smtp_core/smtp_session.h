@@ -39,7 +39,9 @@ typedef struct {
 	smtp_tls_mode_t tls;
 	const char *user;            /* NULL or "" = no AUTH */
 	const char *password;        /* secret */
-	const char *oauth_token;     /* secret; when set, XOAUTH2 is the only mechanism used */
+	const char *oauth_token;     /* secret; when set, only a token mechanism (XOAUTH2, OAUTHBEARER) is used */
+	const char *sasl_host;       /* the server's name, sent by OAUTHBEARER; may be NULL */
+	unsigned sasl_port;          /* the server's port, sent by OAUTHBEARER; 0: not sent */
 	bool allow_cleartext_auth;   /* only when the user explicitly chose tls=none */
 	unsigned auth_allowed;       /* SMTP_AUTH_* bits the user allows; 0 = any */
 	unsigned timeout_ms;         /* deadline for each reply and each write */

@@ -199,7 +199,9 @@ static void test_choose(void)
 		CHECK_INT(smtp_sasl_parse_list("xoauth2", &m, &e), SMTP_OK);
 		CHECK_INT(m, SMTP_AUTH_XOAUTH2);
 		CHECK_INT(smtp_sasl_parse_list("PLAIN GSSAPI", &m, &e), SMTP_E_ARG);
-		CHECK_STR(e.message, "unknown AUTH mechanism 'GSSAPI' (known: PLAIN, LOGIN, CRAM-MD5, XOAUTH2)");
+		CHECK_STR(e.message, "unknown AUTH mechanism 'GSSAPI' (known: PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER)");
+		CHECK_INT(smtp_sasl_parse_list("oauthbearer XOAUTH2", &m, &e), SMTP_OK);
+		CHECK_INT(m, SMTP_AUTH_OAUTHBEARER | SMTP_AUTH_XOAUTH2);
 		CHECK_INT(smtp_sasl_parse_list("PLAINX", &m, &e), SMTP_E_ARG);
 	}
 

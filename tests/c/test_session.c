@@ -10,6 +10,7 @@
 #include "mem_transport.h"
 #include "smtp_error.h"
 #include "smtp_session.h"
+#include "smtp_sasl.h"
 
 #include <stdlib.h>
 
@@ -712,6 +713,88 @@ static void test_auth_xoauth2(void)
 	CHECK_HASNT(err.message, XOAUTH2_B64);
 	CHECK_HASNT(err.message, "eyJzdGF0dXMi");
 	CHECK(!smtp_error_is_transient(&err));
+}
+
+#define OAUTHBEARER_B64 "bixhPWFsaWNlQGV4YW1wbGUuY29tLAFhdXRoPUJlYXJlciB5YTI5LnQwa2VuAQE="
+
+/* RFC 7628: OAUTHBEARER when the server offers no XOAUTH2; its failure is a
+ * 334 with a JSON status, answered by a single 0x01 ("AQ=="), then 535. */
+static void test_auth_oauthbearer(void)
+{
+	static const char *const ok_steps[] = {
+		"AUTH OAUTHBEARER " OAUTHBEARER_B64 "\r\n", "235 2.7.0 Accepted\r\n", NULL
+	};
+	static const char *const bad_steps[] = {
+		"AUTH OAUTHBEARER " OAUTHBEARER_B64 "\r\n",
+		"334 eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0=\r\n",
+		"AQ==\r\n", "535 5.7.8 Username and Password not accepted\r\n", NULL
+	};
+	auth_case_t ok = { "alice@example.com", NULL, TOKEN, "250-mx.example.net\r\n250 AUTH PLAIN OAUTHBEARER\r\n",
+	                   ok_steps, "AUTH OAUTHBEARER " OAUTHBEARER_B64 "\r\n", SMTP_OK, SMTP_AUTH_OAUTHBEARER };
+	auth_case_t bad = { "alice@example.com", NULL, TOKEN, "250-mx.example.net\r\n250 AUTH OAUTHBEARER\r\n",
+	                    bad_steps, "AUTH OAUTHBEARER " OAUTHBEARER_B64 "\r\nAQ==\r\n", SMTP_E_REPLY,
+	                    SMTP_AUTH_OAUTHBEARER };
+	/* Both offered: XOAUTH2 first (Microsoft 365 has only it). */
+	static const char *const both_steps[] = {
+		"AUTH XOAUTH2 " XOAUTH2_B64 "\r\n", "235 2.7.0 Accepted\r\n", NULL
+	};
+	auth_case_t both = { "alice@example.com", NULL, TOKEN, "250-mx.example.net\r\n250 AUTH OAUTHBEARER XOAUTH2\r\n",
+	                     both_steps, "AUTH XOAUTH2 " XOAUTH2_B64 "\r\n", SMTP_OK, SMTP_AUTH_XOAUTH2 };
+	smtp_error_t err;
+	smtp_buf_t b;
+
+	run_auth(&ok, &err, true);
+	run_auth(&bad, &err, true);
+	CHECK_ERR(err, SMTP_E_REPLY, SMTP_STAGE_AUTH, 535);
+	CHECK_HAS(err.message, "OAUTHBEARER");
+	CHECK_HASNT(err.message, TOKEN);
+	run_auth(&both, &err, true);
+	/* RFC 5801 5.1 escaping of the authzid, and the host and port pairs. */
+	smtp_buf_init(&b, 4096);
+	CHECK_INT(smtp_sasl_oauthbearer(&b, "a=b,c@x", 7, "smtp.example.com", 587, "tok", 3, &err), SMTP_OK);
+	CHECK_MEM(b.data, b.len, "bixhPWE9M0RiPTJDY0B4LAFob3N0PXNtdHAuZXhhbXBsZS5jb20BcG9ydD01ODcBYXV0aD1CZWFyZXIgdG9rAQE=", 88);
+	smtp_buf_destroy(&b);
+}
+
+/* RFC 4954 4: an initial response that would make the AUTH line longer than
+ * 512 octets (a Gmail service-account token is about 1 KB) goes alone, after
+ * the server's empty 334 (Dovecot refuses the long line). */
+static void test_auth_long_token(void)
+{
+	char token[1201], *golden, *line;
+	const char *steps[5];
+	smtp_buf_t b;
+	smtp_error_t err;
+	auth_case_t ac;
+	size_t n;
+
+	memset(token, 'T', 1200);
+	token[1200] = '\0';
+	smtp_buf_init(&b, 8192);
+	CHECK_INT(smtp_sasl_xoauth2(&b, "alice@example.com", 17, token, 1200, &err), SMTP_OK);
+	n = b.len;
+	line = malloc(n + 3);
+	memcpy(line, b.data, n);
+	memcpy(line + n, "\r\n", 3);
+	steps[0] = "AUTH XOAUTH2\r\n";
+	steps[1] = "334 \r\n";
+	steps[2] = line;
+	steps[3] = "235 2.7.0 Accepted\r\n";
+	steps[4] = NULL;
+	golden = malloc(n + 32);
+	snprintf(golden, n + 32, "AUTH XOAUTH2\r\n%s", line);
+	ac.user = "alice@example.com";
+	ac.password = NULL;
+	ac.token = token;
+	ac.ehlo = "250-mx.example.net\r\n250 AUTH XOAUTH2\r\n";
+	ac.steps = steps;
+	ac.golden = golden;
+	ac.rc = SMTP_OK;
+	ac.mech = SMTP_AUTH_XOAUTH2;
+	run_auth(&ac, &err, true);
+	free(line);
+	free(golden);
+	smtp_buf_destroy(&b);
 }
 
 /* 535: the user is named, the password never appears, plain or in base64. */
@@ -1739,6 +1822,8 @@ int main(void)
 	test_auth_login();
 	test_auth_cram_md5();
 	test_auth_xoauth2();
+	test_auth_oauthbearer();
+	test_auth_long_token();
 	test_auth_535();
 	test_auth_no_mechanism();
 	test_auth_cleartext();
