@@ -164,6 +164,18 @@ int smtp_file_write(smtp_file_t f, const void *p, size_t n)
 	return 0;
 }
 
+int smtp_file_is_private(smtp_file_t f, bool *ok)
+{
+	(void)f;
+	*ok = true;
+	return 0;
+}
+
+void smtp_sleep_ms(unsigned ms)
+{
+	Sleep(ms);
+}
+
 int smtp_file_append(const char *path, const void *p, size_t n)
 {
 	HANDLE h = CreateFileA(path, FILE_APPEND_DATA, SHARE_ALL, NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
@@ -527,6 +539,28 @@ int smtp_file_write(smtp_file_t f, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int smtp_file_is_private(smtp_file_t f, bool *ok)
+{
+	struct stat st;
+
+	*ok = false;
+	if (fstat(f, &st) != 0) {
+		return os_error();
+	}
+	*ok = (st.st_uid == geteuid() || geteuid() == 0) && (st.st_mode & (S_IRWXG | S_IRWXO)) == 0;
+	return 0;
+}
+
+void smtp_sleep_ms(unsigned ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1000u);
+	ts.tv_nsec = (long)(ms % 1000u) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+	}
 }
 
 int smtp_file_append(const char *path, const void *p, size_t n)

@@ -91,6 +91,13 @@ int smtp_file_is_at(smtp_file_t f, const char *path, bool *same);
 /* Closes f (releasing its lock); SMTP_FILE_NONE is a no-op. */
 void smtp_file_close(smtp_file_t f);
 
+/* *ok becomes true when f is a secret's file: owned by this process's user
+ * (or the process is root) and neither readable nor writable by its group or
+ * others. Windows: always true (ACLs are not checked there). */
+int smtp_file_is_private(smtp_file_t f, bool *ok);
+/* Sleeps about ms milliseconds (for a bounded wait on a lock). */
+void smtp_sleep_ms(unsigned ms);
+
 /* Appends n bytes to the file at path, creating it (mode 0640) when missing, in
  * one write where the system allows: a log line. Never blocks on opening a FIFO
  * that has no reader. */
