@@ -7,6 +7,7 @@
 #define PHP_SMTPMAIL_H
 
 #include "php.h"
+#include "php_smtpmail_compat.h"
 #include "zend_smart_str.h"
 #include "smtp_core/smtp_error.h"
 #include "smtp_core/smtp_session.h"
