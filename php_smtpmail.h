@@ -95,6 +95,9 @@ ZEND_BEGIN_MODULE_GLOBALS(smtpmail)
 	struct smtpmail_job *active_job;
 	/* Idle open sessions by settings key (php_smtpmail_conn *). */
 	HashTable pool;
+	/* Makes each persistent stream's id unique in this thread's persistent
+	 * list (a static counter would be a data race in a ZTS build). */
+	zend_ulong persistent_serial;
 ZEND_END_MODULE_GLOBALS(smtpmail)
 
 ZEND_EXTERN_MODULE_GLOBALS(smtpmail)
