@@ -7,6 +7,7 @@
 #define PHP_SMTPMAIL_H
 
 #include "php.h"
+#include "php_smtpmail_compat.h"
 #include "zend_smart_str.h"
 #include "smtp_core/smtp_error.h"
 #include "smtp_core/smtp_session.h"
@@ -111,6 +112,9 @@ ZEND_BEGIN_MODULE_GLOBALS(smtpmail)
 	bool log_trouble_reported;
 	/* Idle open sessions by settings key (php_smtpmail_conn *). */
 	HashTable pool;
+	/* Makes each persistent stream's id unique in this thread's persistent
+	 * list (a static counter would be a data race in a ZTS build). */
+	zend_ulong persistent_serial;
 ZEND_END_MODULE_GLOBALS(smtpmail)
 
 ZEND_EXTERN_MODULE_GLOBALS(smtpmail)

@@ -103,17 +103,11 @@ static const zend_function_entry class_SmtpMail_UnknownOutcomeException_methods[
 static void register_smtpmail_symbols(int module_number)
 {
 
-#if PHP_VERSION_ID >= 80200
 	zend_add_parameter_attribute(zend_hash_str_find_ptr(CG(function_table), "smtp_send", sizeof("smtp_send") - 1), 4, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
-#endif
 
-#if PHP_VERSION_ID >= 80200
 	zend_add_parameter_attribute(zend_hash_str_find_ptr(CG(function_table), "smtp_send_raw", sizeof("smtp_send_raw") - 1), 3, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
-#endif
 
-#if PHP_VERSION_ID >= 80200
 	zend_add_parameter_attribute(zend_hash_str_find_ptr(CG(function_table), "smtp_spool_flush", sizeof("smtp_spool_flush") - 1), 0, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
-#endif
 }
 
 static zend_class_entry *register_class_SmtpMail_Exception(zend_class_entry *class_entry_RuntimeException)

@@ -343,7 +343,6 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmai
 	php_stream_context *context = php_stream_context_alloc();
 	zval zv;
 	bool ipv6 = strchr(s->host, ':') != NULL;
-	static zend_ulong persistent_serial;
 
 	snprintf(conn->peer, sizeof(conn->peer), ipv6 ? "[%s]:" ZEND_LONG_FMT : "%s:" ZEND_LONG_FMT, s->host, s->port);
 	snprintf(conn->tls_host, sizeof(conn->tls_host), "%s", s->host);
@@ -351,7 +350,7 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmai
 	if (conn->persistent) {
 		/* Our pool decides reuse; a unique id keeps PHP from handing this
 		 * stream to anyone else. */
-		spprintf(&persistent_id, 0, "smtpmail:%s:" ZEND_ULONG_FMT, conn->key, ++persistent_serial);
+		spprintf(&persistent_id, 0, "smtpmail:%s:" ZEND_ULONG_FMT, conn->key, ++SMTPMAIL_G(persistent_serial));
 	}
 
 	/* Certificate checks: the caller's context "ssl" options, with ours filling

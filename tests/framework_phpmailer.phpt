@@ -95,17 +95,17 @@ try {
 --EXPECTF--
 bool(true)
 pm-to: Return-Path <pm-bounce@smtpmail.test>, Delivered-To pm-to@smtpmail.test, ESMTP, From PHPMailer App <pm-from@smtpmail.test>, To =?utf-8?Q?T=C3=B6_Person?= <pm-to@smtpmail.test>, Cc pm-cc@smtpmail.test, Bcc headers 0, Subject =?utf-8?Q?PHPMailer_through_smtpmail:_Gr=C3=BC=C3=9Fe?=
-  X-Mailer PHPMailer 6.6.3 (https://github.com/PHPMailer/PHPMailer), X-PHP-Originating-Script %d:PHPMailer.php
+  X-Mailer PHPMailer %s (https://github.com/PHPMailer/PHPMailer), X-PHP-Originating-Script %d:PHPMailer.php
   text/plain, no filename, 200 bytes, text intact
   text/html, no filename, 47 bytes, html intact
   application/octet-stream, every byte.bin, 1461 bytes, attachment intact
 pm-cc: Return-Path <pm-bounce@smtpmail.test>, Delivered-To pm-cc@smtpmail.test, ESMTP, From PHPMailer App <pm-from@smtpmail.test>, To =?utf-8?Q?T=C3=B6_Person?= <pm-to@smtpmail.test>, Cc pm-cc@smtpmail.test, Bcc headers 0, Subject =?utf-8?Q?PHPMailer_through_smtpmail:_Gr=C3=BC=C3=9Fe?=
-  X-Mailer PHPMailer 6.6.3 (https://github.com/PHPMailer/PHPMailer), X-PHP-Originating-Script %d:PHPMailer.php
+  X-Mailer PHPMailer %s (https://github.com/PHPMailer/PHPMailer), X-PHP-Originating-Script %d:PHPMailer.php
   text/plain, no filename, 200 bytes, text intact
   text/html, no filename, 47 bytes, html intact
   application/octet-stream, every byte.bin, 1461 bytes, attachment intact
 pm-bcc: Return-Path <pm-bounce@smtpmail.test>, Delivered-To pm-bcc@smtpmail.test, ESMTP, From PHPMailer App <pm-from@smtpmail.test>, To =?utf-8?Q?T=C3=B6_Person?= <pm-to@smtpmail.test>, Cc pm-cc@smtpmail.test, Bcc headers 0, Subject =?utf-8?Q?PHPMailer_through_smtpmail:_Gr=C3=BC=C3=9Fe?=
-  X-Mailer PHPMailer 6.6.3 (https://github.com/PHPMailer/PHPMailer), X-PHP-Originating-Script %d:PHPMailer.php
+  X-Mailer PHPMailer %s (https://github.com/PHPMailer/PHPMailer), X-PHP-Originating-Script %d:PHPMailer.php
   text/plain, no filename, 200 bytes, text intact
   text/html, no filename, 47 bytes, html intact
   application/octet-stream, every byte.bin, 1461 bytes, attachment intact
