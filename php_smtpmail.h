@@ -42,6 +42,18 @@ typedef struct {
 	bool tls_none_explicit;
 } php_smtpmail_relay_t;
 
+/* OAuth 2 client settings (smtpmail.oauth_* or $options["oauth_*"]); borrowed, NULL when unset. */
+typedef struct {
+	const char *token_url;
+	const char *client_id;
+	const char *client_secret;   /* secret */
+	const char *refresh_token;   /* secret; NULL: the client_credentials grant */
+	const char *scope;
+	const char *provider;        /* "microsoft", "google" or NULL */
+	const char *tenant;
+	const char *cache;
+} php_smtpmail_oauth_t;
+
 /* Everything one send needs, from php.ini and the call's $options. Strings are borrowed. */
 typedef struct {
 	/* The relay being tried now: one of relays[]. */
@@ -54,6 +66,7 @@ typedef struct {
 	const char *username;
 	const char *password;
 	const char *oauth_token;
+	php_smtpmail_oauth_t oauth;
 	bool redirected;                /* $options chose the destination or how it is verified */
 	bool ini_credentials;           /* the credentials are php.ini's (none from $options, not redirected) */
 	unsigned auth_allowed;          /* SMTP_AUTH_* bits (smtpmail.auth, options["auth"]); 0 = any */
@@ -90,6 +103,14 @@ ZEND_BEGIN_MODULE_GLOBALS(smtpmail)
 	char *username;
 	char *password;
 	char *oauth_token;
+	char *oauth_token_url;
+	char *oauth_client_id;
+	char *oauth_client_secret;
+	char *oauth_refresh_token;
+	char *oauth_scope;
+	char *oauth_provider;
+	char *oauth_tenant;
+	char *oauth_cache;
 	char *auth;
 	zend_long timeout;
 	char *from;
@@ -229,6 +250,16 @@ bool php_smtpmail_stream_has_unread(php_smtpmail_conn *conn);
 
 /* smtpmail_stream.c: the TLS protocol in use ("TLSv1.3"), or "" without TLS. */
 void php_smtpmail_stream_tls_version(php_smtpmail_conn *conn, char *out, size_t cap);
+
+/* smtpmail_oauth.c: OAuth 2 access tokens, fetched, cached and refreshed. */
+/* True when s authenticates with OAuth client settings (a token to fetch). */
+bool php_smtpmail_oauth_configured(const php_smtpmail_settings_t *s);
+/* The access token for a new session of s in *token (emalloc'd, a secret; the
+ * caller wipes and frees it): from the cache while it is fresh, else from the
+ * token endpoint (one process at a time per cache). refused: a token the relay
+ * just refused (NULL at first), which is then not used again. Errors have
+ * stage auth and say what the endpoint said and the likely fix. */
+smtp_rc_t php_smtpmail_oauth_token(const php_smtpmail_settings_t *s, const char *refused, char **token, smtp_error_t *err);
 
 /* smtpmail_log.c */
 typedef struct {

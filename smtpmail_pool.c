@@ -19,6 +19,7 @@
 
 #include "php.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "php_smtpmail.h"
@@ -53,6 +54,13 @@ static void make_key(const php_smtpmail_settings_t *s, char out[65])
 	digest_field(md, s->username);
 	digest_field(md, s->password);
 	digest_field(md, s->oauth_token);
+	digest_field(md, s->oauth.token_url);
+	digest_field(md, s->oauth.client_id);
+	digest_field(md, s->oauth.client_secret);
+	digest_field(md, s->oauth.refresh_token);
+	digest_field(md, s->oauth.scope);
+	digest_field(md, s->oauth.provider);
+	digest_field(md, s->oauth.tenant);
 	digest_field(md, s->cafile);
 	digest_field(md, s->helo);
 	EVP_DigestFinal_ex(md, digest, &len);
@@ -135,11 +143,62 @@ static void describe_refused_certificate(const php_smtpmail_settings_t *s, smtp_
 	}
 }
 
+/* A new connection and session for s, authenticated with token when it is
+ * set (else the password). On failure nothing is left open. */
+static smtp_rc_t open_new(const php_smtpmail_settings_t *s, const char *key, const char *token, php_smtpmail_conn **out,
+                          smtp_error_t *err)
+{
+	php_smtpmail_conn *conn = conn_new(SMTPMAIL_G(persistent) && may_keep(s));
+	smtp_session_config_t cfg;
+	smtp_rc_t rc;
+
+	*out = NULL;
+	memcpy(conn->key, key, sizeof(conn->key));
+	rc = php_smtpmail_stream_connect(conn, s, s->tls == SMTP_TLS_IMPLICIT, err);
+	if (rc != SMTP_OK) {
+		php_smtpmail_conn_close(conn, false);
+		if (rc == SMTP_E_TLS && !s->capture_peer_cert) {
+			describe_refused_certificate(s, err);
+		}
+		return rc;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.helo = s->helo;
+	cfg.tls = s->tls;
+	cfg.user = s->username;
+	cfg.password = token != NULL ? NULL : s->password;
+	cfg.oauth_token = token;
+	cfg.sasl_host = s->host;
+	cfg.sasl_port = (unsigned)s->port;
+	cfg.allow_cleartext_auth = s->tls_none_explicit;
+	cfg.auth_allowed = s->auth_allowed;
+	cfg.timeout_ms = s->timeout_ms;
+	conn->session = smtp_session_new(&cfg, &conn->transport);
+	if (conn->session == NULL) {
+		php_smtpmail_conn_close(conn, false);
+		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_CONNECT, 0, "out of memory");
+	}
+	php_smtpmail_trace(conn, s);
+	smtp_session_set_deadline(conn->session, s->deadline_ms);
+	rc = smtp_session_open(conn->session, err);
+	if (rc != SMTP_OK) {
+		php_smtpmail_conn_close(conn, true);
+		if (rc == SMTP_E_TLS && !s->capture_peer_cert) {
+			describe_refused_certificate(s, err);
+		}
+		return rc;
+	}
+	if (!s->capture_peer_cert) {
+		php_smtpmail_stream_detach_context(conn);
+	}
+	*out = conn;
+	return SMTP_OK;
+}
+
 smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh, php_smtpmail_conn **out,
                                     bool *reused, smtp_error_t *err)
 {
-	php_smtpmail_conn *conn;
-	smtp_session_config_t cfg;
+	php_smtpmail_conn *conn = NULL;
 	char key[65];
 	smtp_rc_t rc;
 
@@ -163,42 +222,33 @@ smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh
 		}
 	}
 
-	conn = conn_new(SMTPMAIL_G(persistent) && may_keep(s));
-	memcpy(conn->key, key, sizeof(conn->key));
-	rc = php_smtpmail_stream_connect(conn, s, s->tls == SMTP_TLS_IMPLICIT, err);
-	if (rc != SMTP_OK) {
-		php_smtpmail_conn_close(conn, false);
-		if (rc == SMTP_E_TLS && !s->capture_peer_cert) {
-			describe_refused_certificate(s, err);
+	/* A token fetched for OAuth client settings: when the relay refuses it,
+	 * one more token and one more session (the cached one may have been
+	 * revoked early); a static token or a password is not retried. */
+	if (php_smtpmail_oauth_configured(s)) {
+		char *token = NULL;
+		rc = php_smtpmail_oauth_token(s, NULL, &token, err);
+		if (rc == SMTP_OK) {
+			rc = open_new(s, key, token, &conn, err);
+			if (rc == SMTP_E_REPLY && err->stage == SMTP_STAGE_AUTH) {
+				char *again = NULL;
+				smtp_error_t first = *err;
+				if (php_smtpmail_oauth_token(s, token, &again, err) == SMTP_OK) {
+					rc = open_new(s, key, again, &conn, err);
+					OPENSSL_cleanse(again, strlen(again));
+					efree(again);
+				} else {
+					*err = first;
+				}
+			}
+			OPENSSL_cleanse(token, strlen(token));
+			efree(token);
 		}
-		return rc;
+	} else {
+		rc = open_new(s, key, s->oauth_token, &conn, err);
 	}
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.helo = s->helo;
-	cfg.tls = s->tls;
-	cfg.user = s->username;
-	cfg.password = s->password;
-	cfg.oauth_token = s->oauth_token;
-	cfg.allow_cleartext_auth = s->tls_none_explicit;
-	cfg.auth_allowed = s->auth_allowed;
-	cfg.timeout_ms = s->timeout_ms;
-	conn->session = smtp_session_new(&cfg, &conn->transport);
-	if (conn->session == NULL) {
-		php_smtpmail_conn_close(conn, false);
-		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_CONNECT, 0, "out of memory");
-	}
-	php_smtpmail_trace(conn, s);
-	smtp_session_set_deadline(conn->session, s->deadline_ms);
-	rc = smtp_session_open(conn->session, err);
 	if (rc != SMTP_OK) {
-		php_smtpmail_conn_close(conn, true);
-		if (rc == SMTP_E_TLS && !s->capture_peer_cert) {
-			describe_refused_certificate(s, err);
-		}
 		return rc;
-	}
-	if (!s->capture_peer_cert) {
-		php_smtpmail_stream_detach_context(conn);
 	}
 	*out = conn;
 	return SMTP_OK;

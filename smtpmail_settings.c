@@ -191,26 +191,115 @@ static bool load_relays(smtpmail_settings_t *s, const char *list, zend_long defa
 	return true;
 }
 
-/* The options that choose where a message goes and how the relay is trusted,
- * and those that bring credentials: a call with any of them is not the
- * php.ini relay with the php.ini account. */
-static const char *const destination_options[] = {"host", "port", "tls", "verify_peer", "cafile", "context"};
-static const char *const credential_options[] = {"username", "password", "oauth_token"};
+/* Every $options key, in one table: its type, and whether it chooses the
+ * destination (or how the relay is trusted) or brings credentials. A call
+ * with a destination or credential option is not "the php.ini relay with the
+ * php.ini account" (see choose_credentials); the flusher refuses both. */
+typedef enum {
+	O_HOST, O_PORT, O_TLS, O_VERIFY_PEER, O_CAFILE, O_CONTEXT,
+	O_USERNAME, O_PASSWORD, O_OAUTH_TOKEN, O_OAUTH_TOKEN_URL, O_OAUTH_CLIENT_ID, O_OAUTH_CLIENT_SECRET,
+	O_OAUTH_REFRESH_TOKEN, O_OAUTH_SCOPE, O_OAUTH_PROVIDER, O_OAUTH_TENANT, O_OAUTH_CACHE,
+	O_TIMEOUT, O_FROM, O_HELO, O_AUTH, O_TRANSCRIPT,
+	O_COUNT
+} option_slot_t;
 
-static bool key_in(const zend_string *key, const char *const *names, size_t n)
+typedef enum { T_STRING, T_NULLABLE_STRING, T_BOOL, T_PORT, T_NUMBER, T_CONTEXT } option_type_t;
+typedef enum { R_PLAIN, R_DESTINATION, R_CREDENTIAL } option_role_t;
+
+typedef struct {
+	const char *name;
+	option_slot_t slot;
+	option_type_t type;
+	option_role_t role;
+} option_def_t;
+
+static const option_def_t option_defs[] = {
+	{"host", O_HOST, T_STRING, R_DESTINATION},
+	{"port", O_PORT, T_PORT, R_DESTINATION},
+	{"tls", O_TLS, T_STRING, R_DESTINATION},
+	{"verify_peer", O_VERIFY_PEER, T_BOOL, R_DESTINATION},
+	{"cafile", O_CAFILE, T_STRING, R_DESTINATION},
+	{"context", O_CONTEXT, T_CONTEXT, R_DESTINATION},
+	{"username", O_USERNAME, T_NULLABLE_STRING, R_CREDENTIAL},
+	{"password", O_PASSWORD, T_NULLABLE_STRING, R_CREDENTIAL},
+	{"oauth_token", O_OAUTH_TOKEN, T_NULLABLE_STRING, R_CREDENTIAL},
+	{"oauth_token_url", O_OAUTH_TOKEN_URL, T_NULLABLE_STRING, R_CREDENTIAL},
+	{"oauth_client_id", O_OAUTH_CLIENT_ID, T_NULLABLE_STRING, R_CREDENTIAL},
+	{"oauth_client_secret", O_OAUTH_CLIENT_SECRET, T_NULLABLE_STRING, R_CREDENTIAL},
+	{"oauth_refresh_token", O_OAUTH_REFRESH_TOKEN, T_NULLABLE_STRING, R_CREDENTIAL},
+	{"oauth_scope", O_OAUTH_SCOPE, T_NULLABLE_STRING, R_CREDENTIAL},
+	{"oauth_provider", O_OAUTH_PROVIDER, T_NULLABLE_STRING, R_CREDENTIAL},
+	{"oauth_tenant", O_OAUTH_TENANT, T_NULLABLE_STRING, R_CREDENTIAL},
+	{"oauth_cache", O_OAUTH_CACHE, T_NULLABLE_STRING, R_CREDENTIAL},
+	{"timeout", O_TIMEOUT, T_NUMBER, R_PLAIN},
+	{"from", O_FROM, T_STRING, R_PLAIN},
+	{"helo", O_HELO, T_STRING, R_PLAIN},
+	{"auth", O_AUTH, T_STRING, R_PLAIN},
+	{"transcript", O_TRANSCRIPT, T_BOOL, R_PLAIN},
+};
+
+static const option_def_t *option_def(const zend_string *key)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (zend_string_equals_cstr(key, names[i], strlen(names[i]))) {
-			return true;
+	for (size_t i = 0; i < sizeof(option_defs) / sizeof(option_defs[0]); i++) {
+		if (zend_string_equals_cstr(key, option_defs[i].name, strlen(option_defs[i].name))) {
+			return &option_defs[i];
 		}
 	}
-	return false;
+	return NULL;
 }
 
 bool php_smtpmail_is_destination_option(const zend_string *key)
 {
-	return key_in(key, destination_options, sizeof(destination_options) / sizeof(destination_options[0]))
-	       || key_in(key, credential_options, sizeof(credential_options) / sizeof(credential_options[0]));
+	const option_def_t *d = option_def(key);
+	return d != NULL && d->role != R_PLAIN;
+}
+
+/* Checks one option's type; the zval is kept in seen[slot]. */
+static bool take_option(const option_def_t *d, zend_string *key, zval *val, uint32_t arg_num, zval **seen)
+{
+	const char *want = NULL;
+
+	switch (d->type) {
+	case T_STRING:
+		want = Z_TYPE_P(val) == IS_STRING ? NULL : "string";
+		break;
+	case T_NULLABLE_STRING:
+		want = Z_TYPE_P(val) == IS_STRING || Z_TYPE_P(val) == IS_NULL ? NULL : "?string";
+		break;
+	case T_BOOL:
+		want = Z_TYPE_P(val) == IS_TRUE || Z_TYPE_P(val) == IS_FALSE ? NULL : "bool";
+		break;
+	case T_PORT:
+		want = Z_TYPE_P(val) == IS_LONG ? NULL : "int";
+		break;
+	case T_NUMBER:
+		want = Z_TYPE_P(val) == IS_LONG || Z_TYPE_P(val) == IS_DOUBLE ? NULL : "int|float";
+		break;
+	case T_CONTEXT:
+		if (Z_TYPE_P(val) != IS_RESOURCE || zend_fetch_resource_ex(val, NULL, php_le_stream_context()) == NULL) {
+			zend_argument_type_error(arg_num, "option \"context\" must be a stream context resource, %s given",
+			                         zend_zval_type_name(val));
+			return false;
+		}
+		break;
+	}
+	if (want != NULL) {
+		zend_argument_type_error(arg_num, "option \"%s\" must be of type %s, %s given", ZSTR_VAL(key), want,
+		                         zend_zval_type_name(val));
+		return false;
+	}
+	if (d->type == T_PORT && (Z_LVAL_P(val) < 0 || Z_LVAL_P(val) > 65535)) {
+		zend_argument_value_error(arg_num, "option \"port\" must be between 0 and 65535");
+		return false;
+	}
+	seen[d->slot] = val;
+	return true;
+}
+
+/* A string option's value, NULL for null or "". */
+static const char *opt_str(zval **seen, option_slot_t slot)
+{
+	return seen[slot] != NULL && Z_TYPE_P(seen[slot]) == IS_STRING ? php_smtpmail_nonempty(Z_STRVAL_P(seen[slot])) : NULL;
 }
 
 /* The one rule for credentials, for every entry point (smtp_send, smtp_send_raw,
@@ -219,19 +308,39 @@ bool php_smtpmail_is_destination_option(const zend_string *key)
  * pick up the php.ini password, a null password must not let the php.ini token
  * through). A call that changes the destination without naming credentials gets
  * none: the php.ini ones belong to the php.ini relay. Otherwise php.ini's. */
-static void choose_credentials(smtpmail_settings_t *s, bool redirected, bool own, const char *username,
-                               const char *password, const char *oauth_token)
+static void choose_credentials(smtpmail_settings_t *s, bool redirected, bool own, zval **seen)
 {
 	s->redirected = redirected;
 	s->ini_credentials = !own && !redirected;
+	memset(&s->oauth, 0, sizeof(s->oauth));
 	if (own) {
-		s->username = username;
-		s->password = password;
-		s->oauth_token = oauth_token;
+		s->username = opt_str(seen, O_USERNAME);
+		s->password = opt_str(seen, O_PASSWORD);
+		s->oauth_token = opt_str(seen, O_OAUTH_TOKEN);
+		s->oauth.token_url = opt_str(seen, O_OAUTH_TOKEN_URL);
+		s->oauth.client_id = opt_str(seen, O_OAUTH_CLIENT_ID);
+		s->oauth.client_secret = opt_str(seen, O_OAUTH_CLIENT_SECRET);
+		s->oauth.refresh_token = opt_str(seen, O_OAUTH_REFRESH_TOKEN);
+		s->oauth.scope = opt_str(seen, O_OAUTH_SCOPE);
+		s->oauth.provider = opt_str(seen, O_OAUTH_PROVIDER);
+		s->oauth.tenant = opt_str(seen, O_OAUTH_TENANT);
+		s->oauth.cache = opt_str(seen, O_OAUTH_CACHE);
 	} else if (redirected) {
 		s->username = NULL;
 		s->password = NULL;
 		s->oauth_token = NULL;
+	} else {
+		s->username = php_smtpmail_nonempty(SMTPMAIL_G(username));
+		s->password = php_smtpmail_nonempty(SMTPMAIL_G(password));
+		s->oauth_token = php_smtpmail_nonempty(SMTPMAIL_G(oauth_token));
+		s->oauth.token_url = php_smtpmail_nonempty(SMTPMAIL_G(oauth_token_url));
+		s->oauth.client_id = php_smtpmail_nonempty(SMTPMAIL_G(oauth_client_id));
+		s->oauth.client_secret = php_smtpmail_nonempty(SMTPMAIL_G(oauth_client_secret));
+		s->oauth.refresh_token = php_smtpmail_nonempty(SMTPMAIL_G(oauth_refresh_token));
+		s->oauth.scope = php_smtpmail_nonempty(SMTPMAIL_G(oauth_scope));
+		s->oauth.provider = php_smtpmail_nonempty(SMTPMAIL_G(oauth_provider));
+		s->oauth.tenant = php_smtpmail_nonempty(SMTPMAIL_G(oauth_tenant));
+		s->oauth.cache = php_smtpmail_nonempty(SMTPMAIL_G(oauth_cache));
 	}
 }
 
@@ -244,21 +353,18 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 	const char *tls = SMTPMAIL_G(tls);
 	bool redirected = false;
 	bool own_credentials = false;
-	const char *opt_username = NULL, *opt_password = NULL, *opt_oauth_token = NULL;
+	zval *seen[O_COUNT];
 	zend_string *key;
 	zval *val;
 	double timeout = (double)SMTPMAIL_G(timeout);
 	zend_long option_port = -1;
 	bool host_from_options = false;
-	bool want_transcript = false;
 	const char *auth = SMTPMAIL_G(auth);
 	const char *helo;
 	const char *from;
 
 	memset(s, 0, sizeof(*s));
-	s->username = php_smtpmail_nonempty(SMTPMAIL_G(username));
-	s->password = php_smtpmail_nonempty(SMTPMAIL_G(password));
-	s->oauth_token = php_smtpmail_nonempty(SMTPMAIL_G(oauth_token));
+	memset(seen, 0, sizeof(seen));
 	from = php_smtpmail_nonempty(SMTPMAIL_G(from));
 	helo = php_smtpmail_nonempty(SMTPMAIL_G(helo));
 	s->verify_peer = SMTPMAIL_G(verify_peer);
@@ -266,103 +372,56 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 
 	if (options != NULL) {
 		ZEND_HASH_FOREACH_STR_KEY_VAL(options, key, val) {
+			const option_def_t *d;
 			ZVAL_DEREF(val);
 			if (key == NULL) {
 				zend_argument_value_error(arg_num, "must be an array with string keys");
 				return false;
 			}
-#define OPT_IS(name) zend_string_equals_literal(key, name)
-#define OPT_STRING() do { if (Z_TYPE_P(val) != IS_STRING) { \
-		zend_argument_type_error(arg_num, "option \"%s\" must be of type string, %s given", ZSTR_VAL(key), zend_zval_type_name(val)); \
-		return false; } } while (0)
-#define OPT_NULLABLE_STRING() do { if (Z_TYPE_P(val) != IS_STRING && Z_TYPE_P(val) != IS_NULL) { \
-		zend_argument_type_error(arg_num, "option \"%s\" must be of type ?string, %s given", ZSTR_VAL(key), zend_zval_type_name(val)); \
-		return false; } } while (0)
-			if (OPT_IS("host")) {
-				OPT_STRING();
-				host = Z_STRVAL_P(val);
-				host_from_options = true;
-				redirected = true;
-			} else if (OPT_IS("port")) {
-				if (Z_TYPE_P(val) != IS_LONG) {
-					zend_argument_type_error(arg_num, "option \"port\" must be of type int, %s given", zend_zval_type_name(val));
-					return false;
-				}
-				if (Z_LVAL_P(val) < 0 || Z_LVAL_P(val) > 65535) {
-					zend_argument_value_error(arg_num, "option \"port\" must be between 0 and 65535");
-					return false;
-				}
-				option_port = Z_LVAL_P(val);
-				redirected = true;
-			} else if (OPT_IS("tls")) {
-				OPT_STRING();
-				tls = Z_STRVAL_P(val);
-				redirected = true;
-			} else if (OPT_IS("username")) {
-				OPT_NULLABLE_STRING();
-				opt_username = Z_TYPE_P(val) == IS_STRING ? php_smtpmail_nonempty(Z_STRVAL_P(val)) : NULL;
-				own_credentials = true;
-			} else if (OPT_IS("password")) {
-				OPT_NULLABLE_STRING();
-				opt_password = Z_TYPE_P(val) == IS_STRING ? php_smtpmail_nonempty(Z_STRVAL_P(val)) : NULL;
-				own_credentials = true;
-			} else if (OPT_IS("oauth_token")) {
-				OPT_NULLABLE_STRING();
-				opt_oauth_token = Z_TYPE_P(val) == IS_STRING ? php_smtpmail_nonempty(Z_STRVAL_P(val)) : NULL;
-				own_credentials = true;
-			} else if (OPT_IS("timeout")) {
-				if (Z_TYPE_P(val) != IS_LONG && Z_TYPE_P(val) != IS_DOUBLE) {
-					zend_argument_type_error(arg_num, "option \"timeout\" must be of type int|float, %s given", zend_zval_type_name(val));
-					return false;
-				}
-				timeout = zval_get_double(val);
-			} else if (OPT_IS("from")) {
-				OPT_STRING();
-				from = php_smtpmail_nonempty(Z_STRVAL_P(val));
-			} else if (OPT_IS("helo")) {
-				OPT_STRING();
-				helo = php_smtpmail_nonempty(Z_STRVAL_P(val));
-			} else if (OPT_IS("verify_peer")) {
-				if (Z_TYPE_P(val) != IS_TRUE && Z_TYPE_P(val) != IS_FALSE) {
-					zend_argument_type_error(arg_num, "option \"verify_peer\" must be of type bool, %s given", zend_zval_type_name(val));
-					return false;
-				}
-				s->verify_peer = Z_TYPE_P(val) == IS_TRUE;
-				redirected = true;
-			} else if (OPT_IS("cafile")) {
-				OPT_STRING();
-				s->cafile = php_smtpmail_nonempty(Z_STRVAL_P(val));
-				redirected = true;
-			} else if (OPT_IS("auth")) {
-				OPT_STRING();
-				auth = Z_STRVAL_P(val);
-			} else if (OPT_IS("transcript")) {
-				if (Z_TYPE_P(val) != IS_TRUE && Z_TYPE_P(val) != IS_FALSE) {
-					zend_argument_type_error(arg_num, "option \"transcript\" must be of type bool, %s given", zend_zval_type_name(val));
-					return false;
-				}
-				want_transcript = Z_TYPE_P(val) == IS_TRUE;
-			} else if (OPT_IS("context")) {
-				php_stream_context *ctx = NULL;
-				if (Z_TYPE_P(val) == IS_RESOURCE) {
-					ctx = zend_fetch_resource_ex(val, NULL, php_le_stream_context());
-				}
-				if (ctx == NULL) {
-					zend_argument_type_error(arg_num, "option \"context\" must be a stream context resource, %s given", zend_zval_type_name(val));
-					return false;
-				}
-				s->user_context = ctx;
-				redirected = true;
-			} else {
+			d = option_def(key);
+			if (d == NULL) {
 				zend_argument_value_error(arg_num, "contains unknown option \"%s\"", ZSTR_VAL(key));
 				return false;
 			}
-#undef OPT_IS
-#undef OPT_STRING
-#undef OPT_NULLABLE_STRING
+			if (!take_option(d, key, val, arg_num, seen)) {
+				return false;
+			}
+			redirected = redirected || d->role == R_DESTINATION;
+			own_credentials = own_credentials || d->role == R_CREDENTIAL;
 		} ZEND_HASH_FOREACH_END();
 	}
-	s->want_transcript = want_transcript;
+	if (seen[O_HOST] != NULL) {
+		host = Z_STRVAL_P(seen[O_HOST]);
+		host_from_options = true;
+	}
+	if (seen[O_PORT] != NULL) {
+		option_port = Z_LVAL_P(seen[O_PORT]);
+	}
+	if (seen[O_TLS] != NULL) {
+		tls = Z_STRVAL_P(seen[O_TLS]);
+	}
+	if (seen[O_VERIFY_PEER] != NULL) {
+		s->verify_peer = Z_TYPE_P(seen[O_VERIFY_PEER]) == IS_TRUE;
+	}
+	if (seen[O_CAFILE] != NULL) {
+		s->cafile = php_smtpmail_nonempty(Z_STRVAL_P(seen[O_CAFILE]));
+	}
+	if (seen[O_CONTEXT] != NULL) {
+		s->user_context = zend_fetch_resource_ex(seen[O_CONTEXT], NULL, php_le_stream_context());
+	}
+	if (seen[O_TIMEOUT] != NULL) {
+		timeout = zval_get_double(seen[O_TIMEOUT]);
+	}
+	if (seen[O_FROM] != NULL) {
+		from = php_smtpmail_nonempty(Z_STRVAL_P(seen[O_FROM]));
+	}
+	if (seen[O_HELO] != NULL) {
+		helo = php_smtpmail_nonempty(Z_STRVAL_P(seen[O_HELO]));
+	}
+	if (seen[O_AUTH] != NULL) {
+		auth = Z_STRVAL_P(seen[O_AUTH]);
+	}
+	s->want_transcript = seen[O_TRANSCRIPT] != NULL && Z_TYPE_P(seen[O_TRANSCRIPT]) == IS_TRUE;
 	if (auth != NULL) {
 		smtp_error_t err;
 		if (smtp_sasl_parse_list(auth, &s->auth_allowed, &err) != SMTP_OK) {
@@ -370,7 +429,7 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 			return false;
 		}
 	}
-	choose_credentials(s, redirected, own_credentials, opt_username, opt_password, opt_oauth_token);
+	choose_credentials(s, redirected, own_credentials, seen);
 	if (host == NULL || host[0] == '\0') {
 		zend_value_error("No relay configured: set smtpmail.host in php.ini or pass options[\"host\"]");
 		return false;
@@ -413,6 +472,27 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 	if (s->oauth_token != NULL && s->username == NULL) {
 		zend_value_error("An OAuth token needs the account name: set smtpmail.username or options[\"username\"]");
 		return false;
+	}
+	if (php_smtpmail_oauth_configured(s)) {
+		if (s->username == NULL) {
+			zend_value_error("OAuth needs the mailbox to send as: set smtpmail.username (or options[\"username\"]) "
+			                 "to its address");
+			return false;
+		}
+		if (s->oauth_token != NULL || s->password != NULL) {
+			zend_value_error("Both OAuth client settings and a %s are configured: keep one way to authenticate",
+			                 s->oauth_token != NULL ? "static oauth_token" : "password");
+			return false;
+		}
+		if (s->oauth.client_id == NULL) {
+			zend_value_error("OAuth needs the application's client id: set smtpmail.oauth_client_id");
+			return false;
+		}
+		if (s->oauth.provider != NULL && strcmp(s->oauth.provider, "microsoft") != 0 && strcmp(s->oauth.provider, "google") != 0) {
+			zend_value_error("The OAuth provider must be \"microsoft\" or \"google\" (or empty with smtpmail.oauth_token_url), "
+			                 "\"%s\" given", s->oauth.provider);
+			return false;
+		}
 	}
 	return true;
 }
