@@ -127,8 +127,20 @@ static const char *failure_hint(const smtp_error_t *err, const smtpmail_settings
 		}
 		return NULL;
 	case SMTP_STAGE_AUTH:
+		if (strcmp(err->enhanced, "5.7.139") == 0 || strstr(err->message, "SmtpClientAuthentication is disabled") != NULL) {
+			return "SMTP AUTH is turned off for this Microsoft 365 tenant or mailbox: enable Authenticated SMTP for the "
+			       "mailbox (Set-CASMailbox -SmtpClientAuthenticationDisabled $false)";
+		}
+		if (relay->oauth_token != NULL || php_smtpmail_oauth_configured(relay)) {
+			if (err->code == 535 || err->code == 534) {
+				return "the relay refused the OAuth token: check that the app may send as this mailbox (Microsoft "
+				       "365: SMTP.SendAsApp and the service principal's mailbox permission, or SMTP.Send; Google: the "
+				       "https://mail.google.com/ scope) and that smtpmail.username is that mailbox";
+			}
+			return NULL;
+		}
 		if (err->code == 534 || strcmp(err->enhanced, "5.7.9") == 0 || strstr(err->message, "pplication-specific") != NULL) {
-			return "the provider wants an app password, or OAuth 2 (smtpmail.oauth_token)";
+			return "the provider wants an app password, or OAuth 2 (smtpmail.oauth_client_id and the oauth settings)";
 		}
 		if (err->code == 535) {
 			return "check the username and password; accounts with two-step verification need an app password";
