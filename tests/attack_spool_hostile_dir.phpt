@@ -46,8 +46,10 @@ echo '3. victim: ', file_get_contents(dirname($dir) . '/victim'), ', .retry writ
 if (trim((string)shell_exec('id -u')) === '0' && is_executable('/usr/sbin/runuser')) {
     $other = dirname($dir) . '/root-owned';
     mkdir($other, 0755);
-    $cmd = array_merge(['/usr/sbin/runuser', '-u', 'nobody', '--'], fault_child_cmd(['smtpmail.spool_dir' => $other],
-        'try { smtp_spool_flush(); echo "flushed"; } catch (Throwable $e) { echo $e->getMessage(); }'));
+    $cmd = fault_child_cmd(['smtpmail.spool_dir' => $other, 'smtpmail.host' => '127.0.0.1:1'],
+        'try { smtp_spool_flush(); echo "flushed"; } catch (Throwable $e) { echo $e->getMessage(); }');
+    /* env (traced under valgrind, as root), then runuser and php untraced. */
+    array_splice($cmd, 1, 0, ['/usr/sbin/runuser', '-u', 'nobody', '--']);
     $p = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
     echo '4. ', str_replace($other, '<dir>', trim(stream_get_contents($pipes[1]) . stream_get_contents($pipes[2]))), "\n";
     proc_close($p);
