@@ -543,7 +543,8 @@ static bool cache_num(const char *v, size_t vlen, uint64_t *out)
 {
 	uint64_t x = 0;
 
-	if (vlen == 0 || vlen > 19) {
+	/* Canonical decimal only: what entry_format writes, nothing else. */
+	if (vlen == 0 || vlen > 19 || (vlen > 1 && v[0] == '0')) {
 		return false;
 	}
 	for (size_t i = 0; i < vlen; i++) {

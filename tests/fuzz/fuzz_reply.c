@@ -119,7 +119,8 @@ static void check_reply(const smtp_reply_t *r)
 	check_queue_id(r);
 
 	smtp_caps_parse(&caps, r);
-	REQUIRE((caps.auth & ~(unsigned)(SMTP_AUTH_PLAIN | SMTP_AUTH_LOGIN | SMTP_AUTH_CRAM_MD5 | SMTP_AUTH_XOAUTH2)) == 0);
+	REQUIRE((caps.auth & ~(unsigned)(SMTP_AUTH_PLAIN | SMTP_AUTH_LOGIN | SMTP_AUTH_CRAM_MD5 | SMTP_AUTH_XOAUTH2
+	                                   | SMTP_AUTH_OAUTHBEARER)) == 0);
 	REQUIRE(caps.size_announced || caps.size == 0);
 	if (r->lines == 1) {
 		REQUIRE(!caps.pipelining && !caps.starttls && !caps.size_announced && caps.auth == 0);
