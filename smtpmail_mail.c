@@ -31,10 +31,17 @@ static void settings_failure_as_warning(void)
 	zend_object *ex = EG(exception);
 
 	if (ex != NULL) {
+		/* A ValueError is an Error, not an Exception: read the message
+		 * through the class that declares it for this object. */
 		zval rv;
-		zval *msg = zend_read_property_ex(zend_ce_exception, ex, ZSTR_KNOWN(ZEND_STR_MESSAGE), 1, &rv);
-		php_error_docref(NULL, E_WARNING, "smtpmail: %s", Z_TYPE_P(msg) == IS_STRING ? Z_STRVAL_P(msg) : "invalid settings");
+		zend_class_entry *base = instanceof_function(ex->ce, zend_ce_exception) ? zend_ce_exception : zend_ce_error;
+		zval *msg = zend_read_property_ex(base, ex, ZSTR_KNOWN(ZEND_STR_MESSAGE), 1, &rv);
+		zend_string *text = Z_TYPE_P(msg) == IS_STRING ? zend_string_copy(Z_STR_P(msg)) : NULL;
 		zend_clear_exception();
+		php_error_docref(NULL, E_WARNING, "smtpmail: %s", text != NULL ? ZSTR_VAL(text) : "invalid settings");
+		if (text != NULL) {
+			zend_string_release(text);
+		}
 	}
 }
 
