@@ -10,6 +10,7 @@ smtpmail.spool_dir={PWD}/spool_fault_transient_stages.d
 --FILE--
 <?php
 require __DIR__ . '/fault_common.inc';
+require __DIR__ . '/spool_common.inc';
 $dir = ini_get('smtpmail.spool_dir');
 $creds = ['username' => 'user@example.org', 'password' => 's3cret-PW'];
 $env = [['greet'], ['ehlo', ['PIPELINING']], ['expect_pipelined', ['MAIL', 'RCPT', 'DATA']]];
@@ -39,15 +40,15 @@ $good = fault_start([['greet'], ['ehlo', ['PIPELINING']], ...array_merge(...arra
 $bodies = [];
 foreach ($cases as $what => [, $options]) {
     $f = $servers[$what];
-    $before = glob("$dir/queue/*.msg") ?: [];
+    $before = array_keys(spool_queue($dir));
     $bodies[$what] = 'Body of case ' . count($bodies) . "\r\n";
     $r = fault_send($f, $options + ['cafile' => $f['cafile']], FAULT_TO, $bodies[$what]);
-    $new = array_values(array_diff(glob("$dir/queue/*.msg") ?: [], $before));
-    $head = $new ? file_get_contents($new[0], false, null, 0, 200) : '';
+    $queue = spool_queue($dir);
+    $new = array_values(array_diff(array_keys($queue), $before));
     printf("%-28s %s, spooled=%s, new in queue: %d%s, unknown %s\n", "$what:",
         $r['e'] ? get_class($r['e']) : 'returned', var_export($r['result']['spooled'] ?? null, true), count($new),
-        $new && basename($new[0], '.msg') === ($r['result']['spool_id'] ?? '') ? ' (the spool_id)' : '',
-        preg_match('/^unknown (\d)$/m', $head, $m) ? $m[1] : '-');
+        $new && $new[0] === ($r['result']['spool_id'] ?? '') ? ' (the spool_id)' : '',
+        $new ? (int)$queue[$new[0]]['unknown'] : '-');
     fault_server_ok($f);
 }
 echo 'queue: ', count(glob("$dir/queue/*.msg")), ', tmp: ', count(glob("$dir/tmp/*")), "\n";
