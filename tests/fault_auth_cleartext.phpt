@@ -45,5 +45,5 @@ AUTH line: "AUTH PLAIN AHVzZXJAZXhhbXBsZS5vcmcAczNjcmV0LVBX\r\n"
 decoded: "\u0000user@example.org\u0000s3cret-PW"
 conn 1 offset 0
 auth PLAIN
-data 172
+data received
 server: ok

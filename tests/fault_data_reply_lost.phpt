@@ -35,5 +35,5 @@ From: sender@example.org\r\n
 Hello from the fault tests.\r\n
 .\r\n
 conn 1 offset 0
-data %d
+data received
 server: ok

@@ -14,8 +14,8 @@ $r = fault_send($f);
 fault_show($r['e']);
 var_dump($r['result']);
 echo fault_lines(fault_transcript($f));
-/* One read per command: EHLO, MAIL, RCPT, DATA, the message, QUIT. */
-echo 'reads: ', count(fault_reads($f)), "\n";
+/* Without PIPELINING announced, each command waits for the previous reply. */
+echo 'one command at a time: ', var_export(fault_one_command_per_read($f), true), "\n";
 echo implode("\n", fault_events($f)), "\n";
 fault_server_ok($f);
 ?>
@@ -52,7 +52,7 @@ From: sender@example.org\r\n
 Hello from the fault tests.\r\n
 .\r\n
 QUIT\r\n
-reads: 6
+one command at a time: true
 conn 1 offset 0
-data 172
+data received
 server: ok

@@ -29,5 +29,5 @@ RCPT TO:<rcpt@example.org>\r\n
 DATA\r\n
 QUIT\r\n
 conn 1 offset 0
-pipelined 1 read: MAIL RCPT DATA
+pipelined: MAIL RCPT DATA
 server: ok

@@ -33,6 +33,6 @@ no exception
 }
 messages sent: 1
 conn 1 offset 0
-pipelined 1 read: MAIL RCPT RCPT RCPT DATA
-data 199
+pipelined: MAIL RCPT RCPT RCPT DATA
+data received
 server: ok

@@ -32,6 +32,6 @@ no exception
 {"queue_id":"TINY1","accepted":["a@example.org","b@example.org"],"rejected":[],"reply":"250 2.0.0 Ok: queued as TINY1"}
 messages sent: 1
 conn 1 offset 0
-pipelined 1 read: MAIL RCPT RCPT DATA
-data 184
+pipelined: MAIL RCPT RCPT DATA
+data received
 server: ok

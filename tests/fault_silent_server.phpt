@@ -45,6 +45,6 @@ within 5 s: yes
 body sent: true
 QUIT sent: false
 conn 1 offset 0
-data %d
+data received
 closed by client at step 8 (silent)
 server: ok

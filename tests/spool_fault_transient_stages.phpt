@@ -20,6 +20,7 @@ $groups = [
     'auth' => [['smtpmail.username' => 'user@example.org', 'smtpmail.password' => 's3cret-PW'],
         [['greet'], ['ehlo', ['PIPELINING', 'AUTH PLAIN']], ['auth_ok']]],
 ];
+require __DIR__ . '/spool_common.inc';
 $env = [['greet'], ['ehlo', ['PIPELINING']], ['expect_pipelined', ['MAIL', 'RCPT', 'DATA']]];
 $plain = [['greet'], ['ehlo', ['8BITMIME']]];
 $cases = [
@@ -40,15 +41,15 @@ $cases = [
 $bodies = $count = [];
 foreach ($cases as $what => [$script, $group]) {
     $f = fault_start($script, ['port' => PORT]);
-    $before = glob("$dir/queue/*.msg") ?: [];
+    $before = array_keys(spool_queue($dir));
     $bodies[$what] = 'Body of case ' . count($bodies) . "\r\n";
     $r = fault_ini_send($groups[$group][0] + $base + ['smtpmail.cafile' => $f['cafile']], FAULT_TO, $bodies[$what]);
-    $new = array_values(array_diff(glob("$dir/queue/*.msg") ?: [], $before));
-    $head = $new ? file_get_contents($new[0], false, null, 0, 300) : '';
+    $queue = spool_queue($dir);
+    $new = array_values(array_diff(array_keys($queue), $before));
     printf("%-28s %s, spooled=%s, new in queue: %d%s, unknown %s%s\n", "$what:",
         $r['class'] ?? 'returned', var_export($r['result']['spooled'] ?? null, true), count($new),
-        $new && basename($new[0], '.msg') === ($r['result']['spool_id'] ?? '') ? ' (the spool_id)' : '',
-        preg_match('/^unknown (\d)$/m', $head, $m) ? $m[1] : '-', $r['output'] !== '' ? " [{$r['output']}]" : '');
+        $new && $new[0] === ($r['result']['spool_id'] ?? '') ? ' (the spool_id)' : '',
+        $new ? (int)$queue[$new[0]]['unknown'] : '-', $r['output'] !== '' ? " [{$r['output']}]" : '');
     fault_server_ok($f);
     $count[$group] = ($count[$group] ?? 0) + 1;
 }

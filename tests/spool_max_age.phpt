@@ -11,6 +11,7 @@ smtpmail.spool_dir={PWD}/spool_max_age.d
 smtpmail.spool_max_age=1
 --FILE--
 <?php
+require __DIR__ . '/spool_common.inc';
 $dir = ini_get('smtpmail.spool_dir');
 $r = smtp_send('old@example.org', 'Old', "Body\r\n");
 var_dump($r['spooled']);
@@ -20,7 +21,7 @@ sleep(2);
 /* Too old: failed, with the reason. */
 var_dump(smtp_spool_flush(['force' => true]));
 echo count(glob("$dir/queue/*")), ' queued, ', count(glob("$dir/failed/*.msg")), " failed\n";
-echo preg_replace('/^failed \d+$/m', 'failed <time>', file_get_contents(glob("$dir/failed/*.reason")[0]));
+echo current(spool_failed($dir));
 ?>
 --CLEAN--
 <?php

@@ -10,6 +10,7 @@ smtpmail.spool_dir={PWD}/spool_partial_rcpt_transient.d
 --FILE--
 <?php
 require __DIR__ . '/fault_common.inc';
+require __DIR__ . '/spool_common.inc';
 $dir = ini_get('smtpmail.spool_dir');
 
 /* Issue 4: "a message that cannot be handed to any relay for a transient
@@ -30,12 +31,7 @@ $none = fn() => fault_start([['greet'], ['ehlo', ['PIPELINING']], ['expect_pipel
 /* The recipients each spooled message is still for. */
 function spooled_rcpts(string $dir): array
 {
-    $out = [];
-    foreach (glob("$dir/queue/*.msg") ?: [] as $msg) {
-        preg_match_all('/^rcpt (\S+)$/m', strstr(file_get_contents($msg), "\n\n", true), $m);
-        $out[] = implode(' ', $m[1]);
-    }
-    return $out;
+    return array_values(array_map(fn($e) => implode(' ', $e['rcpts']), spool_queue($dir)));
 }
 
 echo "--- 250, 550, 450\n";

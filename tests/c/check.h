@@ -25,8 +25,12 @@ static int check_failed;
 
 /* Compares byte strings with explicit lengths; prints both escaped on mismatch. */
 #define CHECK_MEM(got, glen, want, wlen) check_mem_(__FILE__, __LINE__, #got, (const char *)(got), (size_t)(glen), (const char *)(want), (size_t)(wlen))
+/* A NULL `got` never equals a string, not even "": a function that should have
+ * produced text and returned nothing is a failure. */
 #define CHECK_STR(got, want) do { const char *check_s_ = (got); \
-	CHECK_MEM(check_s_, check_s_ ? strlen(check_s_) : 0, (want), strlen(want)); } while (0)
+	if (check_s_ == NULL) { check_failed++; \
+		fprintf(stderr, "%s:%d: %s is NULL, want \"%s\"\n", __FILE__, __LINE__, #got, (want)); } \
+	else CHECK_MEM(check_s_, strlen(check_s_), (want), strlen(want)); } while (0)
 
 static void check_escaped_(FILE *f, const char *p, size_t n)
 {

@@ -9,6 +9,13 @@
 
 #include "smtp_reply.h"
 
+/* The limits pinned here are numbers, not smtp_reply.h's constants, so that
+ * changing a constant fails this file instead of moving the test with it.
+ * README "Design": 2048-octet reply lines (four times RFC 5321 4.5.3.1.5's
+ * 512, which real servers overshoot) and 128 lines per reply. */
+#define REPLY_LINE_LIMIT 2048
+#define REPLY_LINES_LIMIT 128
+
 /* A transcript of everything the parser reported for one input. */
 typedef struct {
 	char log[20000];
@@ -368,26 +375,26 @@ static void test_nul_and_cr(void)
 
 static void test_long_line(void)
 {
-	static char in[SMTP_REPLY_LINE_MAX * 4];
+	static char in[REPLY_LINE_LIMIT * 4];
 	run_t r;
 	smtp_reply_parser_t p;
 	size_t used;
 	bool done;
 	smtp_error_t err;
 
-	/* The longest accepted line: SMTP_REPLY_LINE_MAX octets with its CRLF. */
+	/* The longest accepted line: REPLY_LINE_LIMIT octets with its CRLF. */
 	memset(in, 'x', sizeof(in));
 	memcpy(in, "250 ", 4);
-	in[SMTP_REPLY_LINE_MAX - 2] = '\r';
-	in[SMTP_REPLY_LINE_MAX - 1] = '\n';
-	CHECK_INT(feed_once(&p, in, SMTP_REPLY_LINE_MAX, &used, &done, &err), SMTP_OK);
+	in[REPLY_LINE_LIMIT - 2] = '\r';
+	in[REPLY_LINE_LIMIT - 1] = '\n';
+	CHECK_INT(feed_once(&p, in, REPLY_LINE_LIMIT, &used, &done, &err), SMTP_OK);
 	CHECK(done);
-	CHECK_INT(used, SMTP_REPLY_LINE_MAX);
-	CHECK_INT(p.reply.text.len, SMTP_REPLY_LINE_MAX - 6);
+	CHECK_INT(used, REPLY_LINE_LIMIT);
+	CHECK_INT(p.reply.text.len, REPLY_LINE_LIMIT - 6);
 	smtp_reply_parser_destroy(&p);
 	/* Same with a bare LF: the limit does not depend on the line ending. */
-	in[SMTP_REPLY_LINE_MAX - 2] = '\n';
-	CHECK_INT(feed_once(&p, in, SMTP_REPLY_LINE_MAX - 1, &used, &done, &err), SMTP_OK);
+	in[REPLY_LINE_LIMIT - 2] = '\n';
+	CHECK_INT(feed_once(&p, in, REPLY_LINE_LIMIT - 1, &used, &done, &err), SMTP_OK);
 	CHECK(done);
 	smtp_reply_parser_destroy(&p);
 
@@ -396,13 +403,13 @@ static void test_long_line(void)
 	memcpy(in, "250 ", 4);
 	run(&r, in, sizeof(in), SMTP_STAGE_DATA);
 	CHECK_INT(r.rc, SMTP_E_LIMIT);
-	CHECK_INT(r.consumed, SMTP_REPLY_LINE_MAX - 1);
+	CHECK_INT(r.consumed, REPLY_LINE_LIMIT - 1);
 	CHECK_LOG(&r, "limit exceeded: bad data reply: line longer than 2048 octets: \"250 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\"");
 	CHECK_INT(r.err.rc, SMTP_E_LIMIT);
 
 	/* An endless line fed in large chunks: still stops right at the limit. */
 	CHECK_INT(feed_once(&p, in, sizeof(in), &used, &done, &err), SMTP_E_LIMIT);
-	CHECK_INT(used, SMTP_REPLY_LINE_MAX - 1);
+	CHECK_INT(used, REPLY_LINE_LIMIT - 1);
 	CHECK(!done);
 	smtp_reply_parser_destroy(&p);
 
@@ -411,14 +418,14 @@ static void test_long_line(void)
 	memset(in + 11, 'y', sizeof(in) - 11);
 	run(&r, in, sizeof(in), SMTP_STAGE_EHLO);
 	CHECK_INT(r.rc, SMTP_E_LIMIT);
-	CHECK_INT(r.consumed, 7 + SMTP_REPLY_LINE_MAX - 1);
+	CHECK_INT(r.consumed, 7 + REPLY_LINE_LIMIT - 1);
 }
 
 static void test_many_lines(void)
 {
 	/* 200 lines of "250-x\r\n" and no last line. */
 	static char in[200 * 7];
-	static char text[SMTP_REPLY_LINE_MAX];
+	static char text[REPLY_LINE_LIMIT];
 	run_t r;
 	size_t i, n = 0;
 
@@ -429,33 +436,33 @@ static void test_many_lines(void)
 	CHECK_INT(r.rc, SMTP_E_LIMIT);
 	CHECK_LOG(&r, "limit exceeded: bad ehlo reply: more than 128 lines: \"250-x\"");
 	/* Refused at the end of line 129, not after reading everything. */
-	CHECK_INT(r.consumed, (SMTP_REPLY_LINES_MAX + 1) * 7);
+	CHECK_INT(r.consumed, (REPLY_LINES_LIMIT + 1) * 7);
 
-	/* Exactly SMTP_REPLY_LINES_MAX lines is fine. */
-	memcpy(in + (SMTP_REPLY_LINES_MAX - 1) * 7, "250 x\r\n", 7);
-	run(&r, in, SMTP_REPLY_LINES_MAX * 7, SMTP_STAGE_EHLO);
+	/* Exactly REPLY_LINES_LIMIT lines is fine. */
+	memcpy(in + (REPLY_LINES_LIMIT - 1) * 7, "250 x\r\n", 7);
+	run(&r, in, REPLY_LINES_LIMIT * 7, SMTP_STAGE_EHLO);
 	CHECK_INT(r.rc, SMTP_OK);
 	CHECK_INT(r.replies, 1);
 
 	/* Text limit: long lines run out of text before lines. */
 	memset(text, 'z', sizeof(text));
 	memcpy(text, "250-", 4);
-	text[SMTP_REPLY_LINE_MAX - 2] = '\r';
-	text[SMTP_REPLY_LINE_MAX - 1] = '\n';
+	text[REPLY_LINE_LIMIT - 2] = '\r';
+	text[REPLY_LINE_LIMIT - 1] = '\n';
 	{
 		/* Each line adds 2042 octets of text plus a "\n" join: the 9th passes 16384. */
-		static char big[SMTP_REPLY_LINE_MAX * 20];
+		static char big[REPLY_LINE_LIMIT * 20];
 		for (i = 0; i < 20; i++) {
 			memcpy(big + n, text, sizeof(text));
 			n += sizeof(text);
 		}
 		run(&r, big, n, SMTP_STAGE_EHLO);
 		CHECK_INT(r.rc, SMTP_E_LIMIT);
-		CHECK_INT(r.consumed, 9 * SMTP_REPLY_LINE_MAX);
+		CHECK_INT(r.consumed, 9 * REPLY_LINE_LIMIT);
 		CHECK(strstr(r.log, "limit exceeded: bad ehlo reply: text longer than 16384 octets: \"250-zzz") == r.log);
 		/* 8 lines (8 * 2042 + 7 = 16343 octets) are fine. */
-		memcpy(big + 7 * SMTP_REPLY_LINE_MAX, "250 ", 4);
-		run(&r, big, 8 * SMTP_REPLY_LINE_MAX, SMTP_STAGE_EHLO);
+		memcpy(big + 7 * REPLY_LINE_LIMIT, "250 ", 4);
+		run(&r, big, 8 * REPLY_LINE_LIMIT, SMTP_STAGE_EHLO);
 		CHECK_INT(r.rc, SMTP_OK);
 		CHECK_INT(r.replies, 1);
 		CHECK_INT(r.n, 16343 + strlen("250 [] 8 |"));
@@ -525,7 +532,7 @@ static void test_sticky(void)
 
 	/* A limit error is sticky too; err may be NULL. */
 	{
-		static char in[SMTP_REPLY_LINE_MAX + 10];
+		static char in[REPLY_LINE_LIMIT + 10];
 		memset(in, 'x', sizeof(in));
 		memcpy(in, "250 ", 4);
 		CHECK_INT(feed_once(&p, in, sizeof(in), &used, &done, NULL), SMTP_E_LIMIT);
@@ -667,7 +674,7 @@ static void test_format(void)
 
 	/* The longest reply still fits the caller's buffer and stays terminated. */
 	{
-		static char in[SMTP_REPLY_LINE_MAX];
+		static char in[REPLY_LINE_LIMIT];
 		char big[300];
 		memset(in, '\x01', sizeof(in));
 		memcpy(in, "250 ", 4);

@@ -11,6 +11,13 @@ require __DIR__ . '/fault.inc';
 
 $passed = $failed = 0;
 
+/* The server's own event lines, counts included (fault_events() drops the
+ * byte and read counts the .phpt tests must not pin; here they are the point). */
+function raw_events(array $f): array
+{
+    return preg_split('/\n/', fault_file($f, '.events'), -1, PREG_SPLIT_NO_EMPTY);
+}
+
 function check(string $name, bool $ok, string $detail = ''): void
 {
     global $passed, $failed;
@@ -67,8 +74,8 @@ check('dialogue: replies', $got === "220 fault.test ESMTP fault server\r\n"
 check('dialogue: transcript', fault_transcript($f) === "EHLO selftest\r\nAUTH PLAIN AGEAYg==\r\nAUTH LOGIN\r\n"
     . "YQ==\r\nYg==\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\n"
     . "DATA\r\nSubject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n", fault_transcript($f));
-check('dialogue: events', fault_events($f) === ['conn 1 offset 0', 'auth PLAIN', 'auth LOGIN', 'data 21'],
-    implode('|', fault_events($f)));
+check('dialogue: events', raw_events($f) === ['conn 1 offset 0', 'auth PLAIN', 'auth LOGIN', 'data 21'],
+    implode('|', raw_events($f)));
 check('dialogue: no failure', fault_log($f) === '', fault_log($f));
 fault_stop($f);
 check('fault_stop removes the files', !file_exists($f['transcript']) && !file_exists($f['transcript'] . '.log'));
@@ -101,8 +108,8 @@ $got = say($c, "EHLO a\r\n") . say($c, "QUIT\r\n");
 fclose($c);
 check('starttls: dialogue inside TLS', $got === "250 fault.test\r\n221 2.0.0 Bye\r\n", $got);
 check('starttls: plaintext transcript', fault_transcript($f) === "EHLO a\r\nSTARTTLS\r\nEHLO a\r\nQUIT\r\n", fault_transcript($f));
-check('starttls: event and no failure', in_array('tls at step 4', fault_events($f), true) && fault_log($f) === '',
-    implode('|', fault_events($f)) . fault_log($f));
+check('starttls: event and no failure', in_array('tls at step 4', raw_events($f), true) && fault_log($f) === '',
+    implode('|', raw_events($f)) . fault_log($f));
 fault_stop($f);
 
 /* 3b. A client that refuses the injected stream and closes: an event, not a failure. */
@@ -112,7 +119,7 @@ reply($c);
 fwrite($c, "STARTTLS\r\n");
 fread($c, 4096);
 fclose($c);
-$ev = fault_events($f);
+$ev = raw_events($f);
 check('injection refused: recorded as closed', str_starts_with(end($ev), 'closed by client at step 3 (send_after_tls_220)')
     && fault_log($f) === '', implode('|', $ev) . fault_log($f));
 fault_stop($f);
@@ -146,7 +153,7 @@ while (strlen($got) < 100000 && ($d = fread($c, 65536)) !== '' && $d !== false) 
 check('endless: repeated line', str_starts_with($got, "250-x\r\n250-x\r\n") && strlen($got) >= 100000, (string)strlen($got));
 fclose($c);
 $t = microtime(true);
-$ev = fault_events($f);
+$ev = raw_events($f);
 check('endless: server stops when the client closes', microtime(true) - $t < 3 && str_starts_with(end($ev), 'endless stopped')
     && fault_log($f) === '', implode('|', $ev) . fault_log($f));
 fault_stop($f);
@@ -168,8 +175,8 @@ $batch = "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n";
 $got = say($c, $batch) . reply($c) . reply($c) . say($c, "x\r\n.\r\n") . say($c, "QUIT\r\n");
 fclose($c);
 check('pipelined: replies', $got === "250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 2.0.0 Bye\r\n", $got);
-check('pipelined: one read', in_array('pipelined 1 read: MAIL RCPT DATA', fault_events($f), true)
-    && in_array(strlen($batch), fault_reads($f), true), implode('|', fault_events($f)));
+check('pipelined: one read', in_array('pipelined 1 read: MAIL RCPT DATA', raw_events($f), true)
+    && in_array(strlen($batch), fault_reads($f), true), implode('|', raw_events($f)));
 fault_stop($f);
 
 /* 8. A client that waits for the MAIL reply does not pipeline: reported. */
@@ -201,7 +208,7 @@ fclose($c);
 $c = client($f);
 $got .= reply($c);
 check('connections: two scripts', $got === "220 a\0b\r\n221 2.0.0 Bye\r\n421 4.3.2 busy\r\n", FaultServer_show($got));
-check('connections: events', fault_events($f) === ['conn 1 offset 0', 'conn 2 offset 6'], implode('|', fault_events($f)));
+check('connections: events', raw_events($f) === ['conn 1 offset 0', 'conn 2 offset 6'], implode('|', raw_events($f)));
 fault_stop($f);
 
 /* 11. Bad scripts and missing clients are failures. */

@@ -6,21 +6,29 @@
  *
  *   greeting   421 and hang up; hang up without a word
  *   any command  hang up without a reply; 421 and hang up (MAIL)
- *   RCPT       451; DATA 451
+ *   RCPT       451 (per recipient: a message to several gets some refused
+ *              for now and the others accepted); DATA 451
  *   final dot  451; hang up before replying, the message NOT kept; hang up
  *              before replying with the message KEPT (both are the lost reply
- *              of RFC 1047: the client cannot know which); go silent (kept)
+ *              of RFC 1047: the client cannot know which); go silent (kept);
+ *              a garbled reply (multi-line 250-/550, or no code), the message
+ *              kept or not
  *   otherwise  250, and the message is kept
  *
- * "Kept" means the value of the message's X-Soak-Id header is appended, one
- * per line, to the --out file (flushed at once). Nothing else is stored.
+ * "Kept" means one line "<X-Soak-Id> <recipient>" per recipient the
+ * transaction accepted is appended to the --out file (flushed at once).
+ * Nothing else is stored.
  *
  *   php flaky_sink.php --out FILE --stop FILE [--seed N] [--max-seconds N]
- *                      [--down-every N --down-for N] [--stats FILE] [--lose-every N]
+ *                      [--down-every N --down-for N] [--all-down FILE]
+ *                      [--stats FILE] [--lose-every N]
  *
  * It listens on two ephemeral ports of 127.0.0.1 and prints "PORTS a b\n".
  * With --down-every, port a stops listening for --down-for seconds out of
  * every --down-every (connections refused: a relay that is sometimes down).
+ * While the --all-down file exists both ports are closed: every relay is down,
+ * so the client has nowhere to send and must spool (the soak driver creates it
+ * for a while in the middle of the sending).
  * Connections are served concurrently with stream_select(). It exits when the
  * --stop file appears or after --max-seconds, writing fault counts as JSON to
  * --stats. Loopback only; it never connects anywhere. --lose-every N makes it
@@ -42,9 +50,10 @@ const P = [
     'rcpt_drop' => 4, 'rcpt_451' => 20,
     'data_drop' => 4, 'data_451' => 10,
     'dot_451' => 15, 'dot_drop_lost' => 8, 'dot_drop_kept' => 8, 'dot_silent_kept' => 1,
+    'dot_garbled_kept' => 5, 'dot_garbled_lost' => 3,
 ];
 
-$opt = getopt('', ['out:', 'stop:', 'seed:', 'max-seconds:', 'down-every:', 'down-for:', 'stats:', 'lose-every:']);
+$opt = getopt('', ['out:', 'stop:', 'seed:', 'max-seconds:', 'down-every:', 'down-for:', 'all-down:', 'stats:', 'lose-every:']);
 $loseEvery = (int)($opt['lose-every'] ?? 0);
 if (!isset($opt['out'], $opt['stop'])) {
     fwrite(STDERR, "usage: php flaky_sink.php --out FILE --stop FILE [--seed N] [--max-seconds N] [--down-every N --down-for N] [--stats FILE]\n");
@@ -55,7 +64,9 @@ $deadline = microtime(true) + (float)($opt['max-seconds'] ?? 600);
 $downEvery = (float)($opt['down-every'] ?? 0);
 $downFor = (float)($opt['down-for'] ?? 0);
 $out = fopen($opt['out'], 'ab') ?: exit(1);
-$stats = array_fill_keys(array_keys(P), 0) + ['connections' => 0, 'kept' => 0, 'down_periods' => 0, 'forgotten_tick' => 0];
+$allDown = $opt['all-down'] ?? null;
+$stats = array_fill_keys(array_keys(P), 0) + ['connections' => 0, 'kept' => 0, 'down_periods' => 0, 'all_down_periods' => 0,
+    'forgotten_tick' => 0];
 
 function listen(int $port)
 {
@@ -91,6 +102,8 @@ final class Conn
     public bool $data = false;
     public bool $silent = false;
     public int $rcpts = 0;
+    /** @var list<string> the recipients accepted in this transaction */
+    public array $accepted = [];
     public bool $mail = false;
     public function __construct(public $sock) {}
 }
@@ -133,7 +146,7 @@ function reply(int $k, string $text): bool
     return true;
 }
 
-function keep(string $msg): void
+function keep(string $msg, array $rcpts): void
 {
     global $out, $stats, $loseEvery;
     if ($loseEvery > 0 && ++$stats['forgotten_tick'] % $loseEvery === 0) {
@@ -141,7 +154,7 @@ function keep(string $msg): void
     }
     $head = strstr($msg, "\r\n\r\n", true);
     $id = preg_match('/^X-Soak-Id: *(\S+)\r?$/mi', $head === false ? $msg : $head, $m) ? $m[1] : 'NO-ID';
-    fwrite($out, "$id\n");
+    fwrite($out, implode('', array_map(fn($r) => "$id $r\n", $rcpts)));
     fflush($out);
     $stats['kept']++;
 }
@@ -168,19 +181,26 @@ function serve(int $k): void
             $c->data = false;
             $c->mail = false;
             $c->rcpts = 0;
+            $rcpts = $c->accepted;
+            $c->accepted = [];
             if (fault('dot_drop_lost')) {
                 drop($k);
             } elseif (fault('dot_drop_kept')) {
-                keep($msg);
+                keep($msg, $rcpts);
                 drop($k);
             } elseif (fault('dot_silent_kept')) {
-                keep($msg);
+                keep($msg, $rcpts);
                 flush_out($k);
                 $c->silent = true;
+            } elseif (fault('dot_garbled_kept')) {
+                keep($msg, $rcpts);
+                reply($k, "250-2.0.0 Ok: queued\r\n550 5.0.0 or not\r\n");
+            } elseif (fault('dot_garbled_lost')) {
+                reply($k, "Thank you for your message\r\n");
             } elseif (fault('dot_451')) {
                 reply($k, "451 4.3.0 soak: try again later\r\n");
             } else {
-                keep($msg);
+                keep($msg, $rcpts);
                 reply($k, "250 2.0.0 Ok: queued\r\n");
             }
             continue;
@@ -215,6 +235,7 @@ function serve(int $k): void
                 } else {
                     $c->mail = true;
                     $c->rcpts = 0;
+                    $c->accepted = [];
                     reply($k, "250 2.1.0 Ok\r\n");
                 }
                 break;
@@ -227,6 +248,7 @@ function serve(int $k): void
                     reply($k, "451 4.3.0 soak: recipient deferred\r\n");
                 } else {
                     $c->rcpts++;
+                    $c->accepted[] = preg_match('/<([^>]*)>/', $line, $am) ? $am[1] : '?';
                     reply($k, "250 2.1.5 Ok\r\n");
                 }
                 break;
@@ -248,6 +270,7 @@ function serve(int $k): void
             case 'RSET':
                 $c->mail = false;
                 $c->rcpts = 0;
+                $c->accepted = [];
                 reply($k, "250 2.0.0 Ok\r\n");
                 break;
             case 'NOOP':
@@ -264,22 +287,35 @@ function serve(int $k): void
 
 $next = 1;
 while (!is_file($opt['stop']) && microtime(true) < $deadline) {
-    /* Port a: down for downFor seconds out of every downEvery. */
-    if ($downEvery > 0) {
-        $down = fmod(microtime(true) - $started, $downEvery) >= $downEvery - $downFor;
-        if ($down && $listeners[0] !== null) {
-            fclose($listeners[0]);
-            $listeners[0] = null;
-            $stats['down_periods']++;
-        } elseif (!$down && $listeners[0] === null) {
-            $listeners[0] = listen($ports[0]);
-        }
+    /* Port a: down for downFor seconds out of every downEvery; both ports
+     * while the --all-down file exists (every relay down). */
+    clearstatcache(true, (string)$allDown);   // is_file() would keep answering from the stat cache
+    $all = $allDown !== null && is_file($allDown);
+    $downA = $all || ($downEvery > 0 && fmod(microtime(true) - $started, $downEvery) >= $downEvery - $downFor);
+    if ($downA && $listeners[0] !== null) {
+        fclose($listeners[0]);
+        $listeners[0] = null;
+        $stats['down_periods']++;
+    } elseif (!$downA && $listeners[0] === null) {
+        $listeners[0] = listen($ports[0]);
+    }
+    if ($all && $listeners[1] !== null) {
+        fclose($listeners[1]);
+        $listeners[1] = null;
+        $stats['all_down_periods']++;
+    } elseif (!$all && $listeners[1] === null) {
+        $listeners[1] = listen($ports[1]);
     }
     $r = array_filter($listeners);
     foreach ($conns as $k => $c) {
         $r["c$k"] = $c->sock;
     }
     $w = $e = null;
+    if ($r === []) {
+        /* Every port down and no connection left: stream_select() takes no empty set. */
+        usleep(50000);
+        continue;
+    }
     if (@stream_select($r, $w, $e, 0, 200000) === false) {
         continue;
     }

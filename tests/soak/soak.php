@@ -7,10 +7,11 @@
  *   php soak.php --worker K --dir D --from I --to J --deadline T     (needs smtpmail)
  *   php soak.php --flush      --dir D --deadline T                   (needs smtpmail)
  *
- * Workers send with smtp_send() (each message has a unique X-Soak-Id) and
- * write "id outcome [spool_id]" lines: outcome is "accepted", "spooled",
- * "spooled-unknown" (spooled, the .msg marked unknown: a lost final reply),
- * "unknown" (UnknownOutcomeException) or "failed <stage> <code>".
+ * Workers send with smtp_send() (each message has a unique X-Soak-Id and one
+ * to three recipients, soak_rcpts()) and write "id outcome [spool_id]" lines:
+ * outcome is "accepted", "spooled", "spooled-unknown" (spooled, marked
+ * unknown: a lost or garbled final reply), "unknown" (UnknownOutcomeException:
+ * with a spool set, a failure) or "failed <stage> <code>".
  * The flusher calls smtp_spool_flush(['force' => true]) until the queue is
  * empty, recording after each call the spool ids marked unknown. The driver
  * compares all that with the ids the sink kept.
@@ -25,13 +26,27 @@ const ZEND_GROWTH_MAX = 1048576;    // and the Zend heap this much (bytes)
 $opt = getopt('', ['driver', 'worker:', 'flush', 'dir:', 'from:', 'to:', 'deadline:', 'count:', 'workers:',
     'seconds:', 'seed:', 'php-args:', 'lose-every:']);
 
-/* The spool ids whose queue files say "unknown 1". */
+/* Message $i goes to one, two or three recipients: a relay that refuses some
+ * for now (451 per RCPT) accepts the others, and the spool keeps the rest. */
+function soak_rcpts(int $i): array
+{
+    return array_map(fn($j) => "rcpt$i-$j@soak.test", range(1, 1 + $i % 3));
+}
+
+/* Whether spool file $f (a queue/<id>.msg or .retry, smtp_spool.h) says the
+ * outcome of an earlier try is unknown: its "unknown 1" header line. */
+function spool_file_unknown(string $f): bool
+{
+    $head = @file_get_contents($f, false, null, 0, 4096);
+    return is_string($head) && preg_match('/^unknown 1$/m', (string)strstr($head . "\n\n", "\n\n", true)) === 1;
+}
+
+/* The spool ids whose queue files say the outcome is unknown. */
 function unknown_marked(string $dir): array
 {
     $ids = [];
     foreach (array_merge(glob("$dir/spool/queue/*.retry") ?: [], glob("$dir/spool/queue/*.msg") ?: []) as $f) {
-        $head = @file_get_contents($f, false, null, 0, 4096);
-        if ($head !== false && preg_match('/^unknown 1$/m', $head)) {
+        if (spool_file_unknown($f)) {
             $ids[basename(basename($f, '.msg'), '.retry')] = true;
         }
     }
@@ -67,13 +82,12 @@ if (isset($opt['worker'])) {
         $body = "Soak message $id\r\n" . ($i % 7 === 0 ? ".a line that starts with a dot\r\n" : '')
             . str_repeat("filler line for $id\r\n", mt_rand(0, 60));
         try {
-            $r = smtp_send("rcpt$i@soak.test", "Soak $id", $body,
+            $r = smtp_send(soak_rcpts($i), "Soak $id", $body,
                 ['X-Soak-Id' => $id, 'Message-ID' => "<$id@soak.test>", 'Date' => 'Mon, 02 Mar 2026 10:00:00 +0000']);
             if (!$r['spooled']) {
                 $line = "$id accepted";
             } else {
-                $head = @file_get_contents("$dir/spool/queue/{$r['spool_id']}.msg", false, null, 0, 4096);
-                $line = "$id " . (is_string($head) && preg_match('/^unknown 1$/m', $head) ? 'spooled-unknown' : 'spooled')
+                $line = "$id " . (spool_file_unknown("$dir/spool/queue/{$r['spool_id']}.msg") ? 'spooled-unknown' : 'spooled')
                     . " {$r['spool_id']}";
             }
         } catch (SmtpMail\UnknownOutcomeException $e) {
@@ -136,6 +150,7 @@ $failures = [];
 
 $sink = proc_open([PHP_BINARY, '-n', __DIR__ . '/flaky_sink.php', '--out', "$dir/received.txt", '--stop', "$dir/stop",
     '--seed', (string)$seed, '--max-seconds', (string)($seconds + 60), '--down-every', '3', '--down-for', '1',
+    '--all-down', "$dir/all-down",
     '--stats', "$dir/sink-stats.json", '--lose-every', (string)(int)($opt['lose-every'] ?? 0)], [1 => ['pipe', 'w'], 2 => ['file', "$dir/sink.err", 'w']], $pipes);
 $line = fgets($pipes[1]);
 if (!preg_match('/^PORTS (\d+) (\d+)$/', (string)$line, $pm)) {
@@ -156,6 +171,25 @@ for ($k = 0; $k < $nworkers; $k++) {
         '--from', (string)$from, '--to', (string)$to, '--deadline', (string)($deadline - 60)]);
     $workers[$k] = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['file', "$dir/worker-$k.err", 'w']], $wp);
     $wpipes[$k] = $wp[1];
+}
+/* Every relay down for a while, once a tenth of the messages went out: the
+ * only way a send finds no relay at all, so it must spool. Guaranteed once per
+ * run however short, not left to the timing of port a's down periods. */
+$allDownWhile = null;
+$until = microtime(true) + min(60.0, $seconds / 4);
+while (microtime(true) < $until) {
+    $logged = 0;
+    foreach (glob("$dir/worker-*.txt") ?: [] as $f) {
+        $logged += substr_count((string)@file_get_contents($f), "\n");
+    }
+    if ($logged >= max(1, intdiv($count, 10))) {
+        touch("$dir/all-down");
+        usleep(500000);
+        unlink("$dir/all-down");
+        $allDownWhile = $logged;
+        break;
+    }
+    usleep(100000);
 }
 $wstats = [];
 foreach ($workers as $k => $p) {
@@ -205,28 +239,37 @@ foreach (file("$dir/flush-unknown.txt", FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_
         $flushUnknown++;
     }
 }
+/* "<id> <recipient>" per copy the sink kept. */
 $received = array_count_values(file("$dir/received.txt", FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES) ?: []);
 $byOutcome = array_count_values($outcome);
 
 $lost = $dups = $unexplained = [];
 foreach ($outcome as $id => $o) {
-    if (in_array($o, ['accepted', 'spooled', 'spooled-unknown'], true) && !isset($received[$id])) {
-        $lost[] = $id;
+    if (in_array($o, ['accepted', 'spooled', 'spooled-unknown'], true)) {
+        foreach (soak_rcpts((int)substr($id, 5)) as $rcpt) {
+            if (!isset($received["$id $rcpt"])) {
+                $lost[] = "$id $rcpt";
+            }
+        }
     }
 }
-foreach ($received as $id => $n) {
+foreach ($received as $copy => $n) {
+    $id = strtok($copy, ' ');
     if ($n > 1) {
-        $dups[$id] = $n;
+        $dups[$copy] = $n;
         if (!isset($unknown[$id])) {
-            $unexplained[] = "$id x$n";
+            $unexplained[] = "$copy x$n";
         }
     }
     if (!isset($outcome[$id])) {
-        $unexplained[] = "$id (never sent by a worker)";
+        $unexplained[] = "$copy (never sent by a worker)";
     }
 }
 $failed = array_filter($outcome, fn($o) => $o === 'failed');
+$thrownUnknown = array_filter($outcome, fn($o) => $o === 'unknown');
 $sent = count($outcome);
+
+$sinkStats = json_decode((string)@file_get_contents("$dir/sink-stats.json"), true) ?: [];
 
 /* Memory after warm-up: workers, then the flusher. */
 $memLines = [];
@@ -247,11 +290,15 @@ if (isset($fstats['mem']['start'], $fstats['mem']['end'])) {
     $memFail = $memFail || $rss > RSS_GROWTH_MAX_KB;
 }
 
-$sinkStats = json_decode((string)@file_get_contents("$dir/sink-stats.json"), true) ?: [];
 $checks = [
     "all $count messages sent" => $sent === $count,
     'no message failed (the sink never refuses for good)' => count($failed) === 0,
-    'nothing lost (every accepted or spooled id received)' => count($lost) === 0,
+    'no UnknownOutcomeException (with a spool, an unknown outcome is spooled)' => count($thrownUnknown) === 0,
+    'nothing lost (every recipient of every accepted or spooled id received)' => count($lost) === 0,
+    'every relay was down once while the workers were sending' => $allDownWhile !== null
+        && ($sinkStats['all_down_periods'] ?? 0) >= 1 && $allDownWhile < $count,
+    'some recipients were refused for now while others were accepted, and garbled final replies were sent'
+        => ($sinkStats['rcpt_451'] ?? 0) > 0 && ($sinkStats['dot_garbled_kept'] ?? 0) + ($sinkStats['dot_garbled_lost'] ?? 0) > 0,
     'no unexplained duplicate' => count($unexplained) === 0,
     'spool empty at the end' => ($fstats['left'] ?? -1) === 0 && count(glob("$dir/spool/queue/*") ?: []) === 0,
     'nothing in spool/failed' => count(glob("$dir/spool/failed/*") ?: []) === 0,
@@ -263,7 +310,7 @@ printf("soak: %d messages, %d workers, seed %d, relays %s\n", $count, $nworkers,
 printf("sent in %.1f s: %s\n", $tSend, json_encode($byOutcome));
 printf("flush: %d calls, %s\n", $fstats['calls'], json_encode($fstats['counts']));
 printf("sink: %s\n", json_encode($sinkStats));
-printf("received %d copies of %d distinct ids; %d ids received more than once, all with an unknown outcome reported: %s"
+printf("received %d copies of %d distinct (id, recipient); %d received more than once, all with an unknown outcome reported: %s"
     . " (unknown: %d at send, %d marked by the flusher)\n",
     array_sum($received), count($received), count($dups), $unexplained === [] ? 'yes' : 'NO',
     count($unknown) - $flushUnknown, $flushUnknown);
@@ -271,13 +318,16 @@ foreach ($memLines as $l) {
     echo "memory $l\n";
 }
 foreach (array_slice($lost, 0, 20) as $id) {
-    echo "LOST: $id ({$outcome[$id]})\n";
+    echo "LOST: $id ({$outcome[strtok($id, " ")]})\n";
 }
 foreach (array_slice($unexplained, 0, 20) as $d) {
     echo "UNEXPLAINED DUPLICATE: $d\n";
 }
 foreach (array_slice($failed, 0, 5, true) as $id => $o) {
     echo "FAILED: $id\n";
+}
+foreach (array_slice($thrownUnknown, 0, 5, true) as $id => $o) {
+    echo "UNKNOWN OUTCOME THROWN: $id\n";
 }
 foreach ($failures as $f) {
     echo "ERROR: $f\n";
