@@ -3,7 +3,7 @@ spool: a garbled reply to the final dot spools the message marked "outcome unkno
 --EXTENSIONS--
 smtpmail
 --INI--
-smtpmail.host=127.0.0.1:1
+smtpmail.host=127.0.0.1:27021
 smtpmail.from=sender@example.org
 smtpmail.helo=client.test
 smtpmail.spool_dir={PWD}/spool_fault_garbled_final_reply.d
@@ -24,8 +24,9 @@ $garbled = [
     'no code' => "Thank you for your message\r\n",
 ];
 foreach ($garbled as $what => $reply) {
-    $f = fault_start([...$after, ['send', $reply], ['expect_close', 3000]]);
-    $r = fault_send($f, [], FAULT_TO, "Body: $what\r\n");
+    /* The php.ini relay, 127.0.0.1:27021 (only its mail is spooled): each server takes that port in turn. */
+    $f = fault_start([...$after, ['send', $reply], ['expect_close', 3000]], ['port' => 27021]);
+    $r = fault_send_ini(FAULT_TO, "Body: $what\r\n");
     echo "$what: ", $r['e'] ? get_class($r['e']) . ': ' . $r['e']->getMessage() : 'returned, spooled=' . var_export($r['result']['spooled'], true), "\n";
     fault_server_ok($f);
 }
@@ -35,8 +36,8 @@ foreach (spool_queue($dir) as $id => $e) {
 
 /* The flusher meets garbled replies again: both stay queued, still unknown. */
 $again = fault_start([[...$after, ['send', $garbled['no code']], ['expect_close', 3000]],
-    [...$after, ['send', $garbled['no code']], ['expect_close', 3000]]], ['connections' => 2]);
-$c = smtp_spool_flush(['host' => '127.0.0.1', 'port' => $again['port'], 'tls' => 'none', 'force' => true]);
+    [...$after, ['send', $garbled['no code']], ['expect_close', 3000]]], ['connections' => 2, 'port' => 27021]);
+$c = smtp_spool_flush(['force' => true]);
 smtp_close();
 echo "flush: sent {$c['sent']}, deferred {$c['deferred']}, failed {$c['failed']}\n";
 fault_server_ok($again);
@@ -44,8 +45,8 @@ echo 'queued: ', count(spool_queue($dir)), ', unknown: ', count(array_filter(arr
     ', failed: ', count(spool_failed($dir)), "\n";
 
 /* A relay that answers: each is sent once more. */
-$ok = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['mail_ok'], ['rcpt_ok'], ['data_ok'], ['mail_ok'], ['rcpt_ok'], ['data_ok'], ['quit']]);
-$c = smtp_spool_flush(['host' => '127.0.0.1', 'port' => $ok['port'], 'tls' => 'none', 'force' => true]);
+$ok = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['mail_ok'], ['rcpt_ok'], ['data_ok'], ['mail_ok'], ['rcpt_ok'], ['data_ok'], ['quit']], ['port' => 27021]);
+$c = smtp_spool_flush(['force' => true]);
 smtp_close();
 echo "flush: sent {$c['sent']}, deferred {$c['deferred']}, failed {$c['failed']}\n";
 $t = fault_transcript($ok);
