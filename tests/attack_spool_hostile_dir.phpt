@@ -44,15 +44,23 @@ echo '3. victim: ', file_get_contents(dirname($dir) . '/victim'), ', .retry writ
 
 /* 4. Another user's spool: a PHP running as nobody may not use root's. */
 if (trim((string)shell_exec('id -u')) === '0' && is_executable('/usr/sbin/runuser')) {
-    $other = dirname($dir) . '/root-owned';
+    /* Somewhere nobody can reach whatever the checkout's own permissions:
+     * a 0755 directory in the system's temporary directory, with a copy of
+     * the extension to load. */
+    $tmp = sys_get_temp_dir() . '/smtpmail-nobody-' . getmypid();
+    @mkdir($tmp);
+    chmod($tmp, 0755);
+    copy(ini_get('extension_dir') . '/smtpmail.so', "$tmp/smtpmail.so");
+    $other = "$tmp/root-owned";
     mkdir($other, 0755);
-    $cmd = fault_child_cmd(['smtpmail.spool_dir' => $other, 'smtpmail.host' => '127.0.0.1:1'],
-        'try { smtp_spool_flush(); echo "flushed"; } catch (Throwable $e) { echo $e->getMessage(); }');
+    $code = 'try { smtp_spool_flush(); echo "flushed"; } catch (Throwable $e) { echo $e->getMessage(); }';
     /* env (traced under valgrind, as root), then runuser and php untraced. */
-    array_splice($cmd, 1, 0, ['/usr/sbin/runuser', '-u', 'nobody', '--']);
+    $cmd = ['/usr/bin/env', '/usr/sbin/runuser', '-u', 'nobody', '--', fault_php(), '-n', '-d', "extension_dir=$tmp",
+        '-d', 'extension=smtpmail', '-d', "smtpmail.spool_dir=$other", '-d', 'smtpmail.host=127.0.0.1:1', '-r', $code];
     $p = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
     echo '4. ', str_replace($other, '<dir>', trim(stream_get_contents($pipes[1]) . stream_get_contents($pipes[2]))), "\n";
     proc_close($p);
+    exec('rm -rf ' . escapeshellarg($tmp));
 } else {
     echo "4. spool: cannot use spool directory <dir>: owned by another user (a spool must belong to the user PHP runs as)\n";
     echo "   (not run: needs root to act as a second user)\n";
