@@ -39,6 +39,15 @@ $f = fault_start([['greet'], ['ehlo'], ['mail_ok'], ['rcpt_ok'], ['data_ok'], ['
 $r = fault_send($f);
 echo "log trouble: queue_id ", $r['result']['queue_id'] ?? '-', ", log_error ", $r['result']['log_error'] ?? '-', "\n";
 echo "handler ran: ", $calls ? 'yes' : 'no', "\n";
+/* 3. A certificate nobody vouches for: ext/openssl warns during the
+ *    handshake; the warning is folded into the TlsException, the handler
+ *    never sees it. */
+$calls = [];
+$f = fault_start([['greet'], ['ehlo', ['STARTTLS']], ['expect', '/^STARTTLS\r\n$/'],
+    ['send', "220 2.0.0 Ready to start TLS\r\n"], ['starttls']]);
+$r = fault_send($f, ['tls' => 'starttls', 'cafile' => __DIR__ . '/fault/fault_server.php', 'timeout' => 3]);
+echo "untrusted certificate: ", $r['e'] ? get_class($r['e']) : 'no exception', ", handler ran: ", $calls ? 'yes: ' . implode(' | ', $calls) : 'no', "\n";
+
 /* The handler's own mail never went out: it was never called. */
 fault_server_ok($side);
 ?>
@@ -47,5 +56,6 @@ forged record: SmtpMail\%sException at %s
 handler ran during the send: no
 log trouble: queue_id FAULT1, log_error cannot write smtpmail.log /nonexistent-smtpmail-dir/smtpmail.log: No such file or directory
 handler ran: no
+untrusted certificate: SmtpMail\TlsException, handler ran: no
 server: %s
 
