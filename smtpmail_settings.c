@@ -10,6 +10,7 @@
 #include "php.h"
 #include "php_network.h" /* inet_pton, on Windows too */
 #include "ext/standard/file.h"
+#include "fopen_wrappers.h"
 
 #include <openssl/evp.h>
 
@@ -422,6 +423,12 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 		auth = Z_STRVAL_P(seen[O_AUTH]);
 	}
 	s->want_transcript = seen[O_TRANSCRIPT] != NULL && Z_TYPE_P(seen[O_TRANSCRIPT]) == IS_TRUE;
+	/* smtpmail writes the token cache with plain file calls: a path a script
+	 * chose must be one its own file functions could write (open_basedir). */
+	if (opt_str(seen, O_OAUTH_CACHE) != NULL && php_check_open_basedir_ex(opt_str(seen, O_OAUTH_CACHE), 0) != 0) {
+		zend_argument_value_error(arg_num, "option \"oauth_cache\" names a file outside open_basedir");
+		return false;
+	}
 	if (auth != NULL) {
 		smtp_error_t err;
 		if (smtp_sasl_parse_list(auth, &s->auth_allowed, &err) != SMTP_OK) {
