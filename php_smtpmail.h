@@ -293,6 +293,10 @@ void php_smtpmail_trace(php_smtpmail_conn *conn, const php_smtpmail_settings_t *
 /* Closes and frees a connection; QUIT first when quit is set and the dialogue allows. */
 void php_smtpmail_conn_close(php_smtpmail_conn *conn, bool quit);
 void php_smtpmail_pool_init(HashTable *pool);
+/* SHA-256 (hex) of the fields, each NUL-terminated (NULL counts as ""): the
+ * one way smtpmail names settings without keeping them (pool keys, spool
+ * destinations, token cache identities). */
+void php_smtpmail_digest(const char *const *fields, size_t n, char out[65]);
 /* End of request: closes the sessions that were not persistent. */
 void php_smtpmail_pool_request_end(void);
 /* Closes every kept session, persistent ones too (QUIT first); returns how many. */

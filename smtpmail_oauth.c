@@ -21,7 +21,6 @@
 #include "main/php_open_temporary_file.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "php_smtpmail.h"
 #include "smtp_core/smtp_compat.h"
@@ -95,46 +94,13 @@ static smtp_rc_t resolve(const smtpmail_settings_t *s, resolved_t *r, smtp_error
 	return SMTP_OK;
 }
 
-static void hex_digest(EVP_MD_CTX *md, char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-
-	EVP_DigestFinal_ex(md, d, &len);
-	for (unsigned int i = 0; i < 32 && i < len; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[64] = '\0';
-}
-
-static void digest_field(EVP_MD_CTX *md, const char *text)
-{
-	if (text != NULL) {
-		EVP_DigestUpdate(md, text, strlen(text));
-	}
-	EVP_DigestUpdate(md, "", 1);
-}
-
 /* Whose token a cache entry is: endpoint, client, scope, account and the
  * configured refresh token (digested), so a change of any starts afresh. */
 static void identity_key(const smtpmail_settings_t *s, const resolved_t *r, char out[65])
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	const char *fields[] = {r->url, s->oauth.client_id, r->scope, s->username, s->oauth.refresh_token};
 
-	out[0] = '\0';
-	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(md);
-		return;
-	}
-	digest_field(md, r->url);
-	digest_field(md, s->oauth.client_id);
-	digest_field(md, r->scope);
-	digest_field(md, s->username);
-	digest_field(md, s->oauth.refresh_token);
-	hex_digest(md, out);
-	EVP_MD_CTX_free(md);
+	php_smtpmail_digest(fields, sizeof(fields) / sizeof(fields[0]), out);
 }
 
 /* The cache file: as set, else one in the spool directory, else one in a

@@ -25,21 +25,11 @@
 #include "php_smtpmail.h"
 #include "smtp_core/smtp_compat.h"
 
-static void digest_field(EVP_MD_CTX *md, const char *text)
-{
-	/* Each field ends with a NUL, so ("ab","c") and ("a","bc") differ. */
-	if (text != NULL) {
-		EVP_DigestUpdate(md, text, strlen(text));
-	}
-	EVP_DigestUpdate(md, "", 1);
-}
-
-static void make_key(const php_smtpmail_settings_t *s, char out[65])
+void php_smtpmail_digest(const char *const *fields, size_t n, char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
-	char numbers[64];
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 
 	out[0] = '\0';
@@ -47,22 +37,13 @@ static void make_key(const php_smtpmail_settings_t *s, char out[65])
 		EVP_MD_CTX_free(md);
 		return;
 	}
-	snprintf(numbers, sizeof(numbers), ZEND_LONG_FMT "/%d/%d/%d/%u", s->port, (int)s->tls, (int)s->tls_none_explicit,
-	         (int)s->verify_peer, s->auth_allowed);
-	digest_field(md, s->host);
-	digest_field(md, numbers);
-	digest_field(md, s->username);
-	digest_field(md, s->password);
-	digest_field(md, s->oauth_token);
-	digest_field(md, s->oauth.token_url);
-	digest_field(md, s->oauth.client_id);
-	digest_field(md, s->oauth.client_secret);
-	digest_field(md, s->oauth.refresh_token);
-	digest_field(md, s->oauth.scope);
-	digest_field(md, s->oauth.provider);
-	digest_field(md, s->oauth.tenant);
-	digest_field(md, s->cafile);
-	digest_field(md, s->helo);
+	for (size_t k = 0; k < n; k++) {
+		/* Each field ends with a NUL, so ("ab","c") and ("a","bc") differ. */
+		if (fields[k] != NULL) {
+			EVP_DigestUpdate(md, fields[k], strlen(fields[k]));
+		}
+		EVP_DigestUpdate(md, "", 1);
+	}
 	EVP_DigestFinal_ex(md, digest, &len);
 	EVP_MD_CTX_free(md);
 	for (unsigned int i = 0; i < len && i < 32; i++) {
@@ -70,6 +51,30 @@ static void make_key(const php_smtpmail_settings_t *s, char out[65])
 		out[2 * i + 1] = hex[digest[i] & 15];
 	}
 	out[len < 32 ? 2 * len : 64] = '\0';
+}
+
+static void make_key(const php_smtpmail_settings_t *s, char out[65])
+{
+	char numbers[64];
+	const char *fields[15];
+
+	snprintf(numbers, sizeof(numbers), ZEND_LONG_FMT "/%d/%d/%d/%u", s->port, (int)s->tls, (int)s->tls_none_explicit,
+	         (int)s->verify_peer, s->auth_allowed);
+	fields[0] = s->host;
+	fields[1] = numbers;
+	fields[2] = s->username;
+	fields[3] = s->password;
+	fields[4] = s->oauth_token;
+	fields[5] = s->oauth.token_url;
+	fields[6] = s->oauth.client_id;
+	fields[7] = s->oauth.client_secret;
+	fields[8] = s->oauth.refresh_token;
+	fields[9] = s->oauth.scope;
+	fields[10] = s->oauth.provider;
+	fields[11] = s->oauth.tenant;
+	fields[12] = s->cafile;
+	fields[13] = s->helo;
+	php_smtpmail_digest(fields, 14, out);
 }
 
 /* A session made with a caller's stream context is not kept: the context's

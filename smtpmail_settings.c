@@ -12,8 +12,6 @@
 #include "ext/standard/file.h"
 #include "fopen_wrappers.h"
 
-#include <openssl/evp.h>
-
 #include "php_smtpmail.h"
 #include "smtp_core/smtp_compat.h"
 #include "smtp_core/smtp_sasl.h"
@@ -509,32 +507,15 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
  * names the destination without holding anything secret. */
 void php_smtpmail_dest_token(const smtpmail_settings_t *s, char out[65])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int len = 0, i;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	char buf[SMTPMAIL_HOST_MAX + 64];
+	char relays[SMTPMAIL_RELAYS_MAX][SMTPMAIL_HOST_MAX + 64];
+	const char *fields[SMTPMAIL_RELAYS_MAX + 1];
+	size_t i;
 
-	out[0] = '\0';
-	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(md);
-		return;
-	}
 	for (i = 0; i < s->nrelays; i++) {
-		int n = snprintf(buf, sizeof(buf), "%s:" ZEND_LONG_FMT ":%d:%d", s->relays[i].host, s->relays[i].port,
-		                 (int)s->relays[i].tls, (int)s->relays[i].tls_none_explicit);
-		/* Each field ends with a NUL, so no two lists digest alike. */
-		EVP_DigestUpdate(md, buf, (size_t)n + 1);
+		snprintf(relays[i], sizeof(relays[i]), "%s:" ZEND_LONG_FMT ":%d:%d", s->relays[i].host, s->relays[i].port,
+		         (int)s->relays[i].tls, (int)s->relays[i].tls_none_explicit);
+		fields[i] = relays[i];
 	}
-	EVP_DigestUpdate(md, "account", sizeof("account"));
-	if (s->username != NULL) {
-		EVP_DigestUpdate(md, s->username, strlen(s->username));
-	}
-	EVP_DigestFinal_ex(md, digest, &len);
-	EVP_MD_CTX_free(md);
-	for (i = 0; i < len && i < 32; i++) {
-		out[2 * i] = hex[digest[i] >> 4];
-		out[2 * i + 1] = hex[digest[i] & 15];
-	}
-	out[len < 32 ? 2 * len : 64] = '\0';
+	fields[i] = s->username;
+	php_smtpmail_digest(fields, i + 1, out);
 }
