@@ -84,10 +84,11 @@ static int plain_file_only(HANDLE h)
 	return 0;
 }
 
-int smtp_file_create(const char *path, bool exclusive, smtp_file_t *f)
+/* Opens path as a plain file (never a reparse point, directory or device). */
+static int open_plain(const char *path, DWORD access, DWORD disposition, smtp_file_t *f)
 {
-	HANDLE h = CreateFileA(path, GENERIC_WRITE, SHARE_ALL, NULL, exclusive ? CREATE_NEW : CREATE_ALWAYS,
-	                       FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+	HANDLE h = CreateFileA(path, access, SHARE_ALL, NULL, disposition, FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT,
+	                       NULL);
 	int e;
 
 	*f = SMTP_FILE_NONE;
@@ -102,22 +103,14 @@ int smtp_file_create(const char *path, bool exclusive, smtp_file_t *f)
 	return 0;
 }
 
+int smtp_file_create(const char *path, bool exclusive, smtp_file_t *f)
+{
+	return open_plain(path, GENERIC_WRITE, exclusive ? CREATE_NEW : CREATE_ALWAYS, f);
+}
+
 int smtp_file_open_read(const char *path, smtp_file_t *f)
 {
-	HANDLE h = CreateFileA(path, GENERIC_READ, SHARE_ALL, NULL, OPEN_EXISTING,
-	                       FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
-	int e;
-
-	*f = SMTP_FILE_NONE;
-	if (h == INVALID_HANDLE_VALUE) {
-		return last_error();
-	}
-	if ((e = plain_file_only(h)) != 0) {
-		CloseHandle(h);
-		return e;
-	}
-	*f = h;
-	return 0;
+	return open_plain(path, GENERIC_READ, OPEN_EXISTING, f);
 }
 
 int smtp_dir_check(const char *path, bool follow, smtp_owner_t *owner)
@@ -439,14 +432,14 @@ static int open_error(void)
 	return errno == ELOOP ? SMTP_OS_E_NOT_REGULAR : os_error();
 }
 
-int smtp_file_create(const char *path, bool exclusive, smtp_file_t *f)
+/* Opens path with flags (O_NOFOLLOW | O_NONBLOCK added): a regular file only. */
+static int open_regular(const char *path, int flags, smtp_file_t *f)
 {
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (exclusive ? O_EXCL : O_TRUNC);
 	int fd, e;
 
 	*f = SMTP_FILE_NONE;
 	do {
-		fd = open(path, flags, 0600);
+		fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	} while (fd < 0 && errno == EINTR);
 	if (fd < 0) {
 		return open_error();
@@ -459,23 +452,14 @@ int smtp_file_create(const char *path, bool exclusive, smtp_file_t *f)
 	return 0;
 }
 
+int smtp_file_create(const char *path, bool exclusive, smtp_file_t *f)
+{
+	return open_regular(path, O_WRONLY | O_CREAT | (exclusive ? O_EXCL : O_TRUNC), f);
+}
+
 int smtp_file_open_read(const char *path, smtp_file_t *f)
 {
-	int fd, e;
-
-	*f = SMTP_FILE_NONE;
-	do {
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	} while (fd < 0 && errno == EINTR);
-	if (fd < 0) {
-		return open_error();
-	}
-	if ((e = regular_only(fd)) != 0) {
-		close(fd);
-		return e;
-	}
-	*f = fd;
-	return 0;
+	return open_regular(path, O_RDONLY, f);
 }
 
 int smtp_dir_check(const char *path, bool follow, smtp_owner_t *owner)
