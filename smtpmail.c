@@ -396,12 +396,13 @@ static PHP_RSHUTDOWN_FUNCTION(smtpmail)
 static PHP_MINFO_FUNCTION(smtpmail)
 {
 	const char *host = SMTPMAIL_G(host);
+	char names[128];
 
 	php_info_print_table_start();
 	php_info_print_table_row(2, "smtpmail support", "enabled");
 	php_info_print_table_row(2, "Version", PHP_SMTPMAIL_VERSION);
 	php_info_print_table_row(2, "mail() sends through", host != NULL && host[0] != '\0' ? host : "sendmail_path (smtpmail.host is empty)");
-	php_info_print_table_row(2, "AUTH mechanisms", smtp_sasl_known_names());
+	php_info_print_table_row(2, "AUTH mechanisms", smtp_sasl_known_names(names, sizeof(names)));
 	php_info_print_table_end();
 	DISPLAY_INI_ENTRIES();
 }

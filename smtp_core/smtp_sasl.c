@@ -300,10 +300,10 @@ smtp_rc_t smtp_sasl_parse_list(const char *text, unsigned *mechs_out, smtp_error
 		}
 		m = smtp_sasl_mech_named(p, n);
 		if (m == NULL) {
-			char q[64];
+			char q[64], names[128];
 			smtp_text_sanitize(q, sizeof(q), p, n);
 			return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_AUTH, 0, "unknown AUTH mechanism '%s' (known: %s)", q,
-			                      smtp_sasl_known_names());
+			                      smtp_sasl_known_names(names, sizeof(names)));
 		}
 		*mechs_out |= m->bit;
 		p += n;
@@ -316,24 +316,22 @@ const char *smtp_sasl_name(unsigned mech)
 	return m != NULL ? m->name : NULL;
 }
 
-const char *smtp_sasl_known_names(void)
+const char *smtp_sasl_known_names(char *buf, size_t cap)
 {
-	static char names[128];
+	size_t used = 0;
 
-	/* Built from the table once; the same text every time (no state otherwise). */
-	if (names[0] == '\0') {
-		char tmp[sizeof(names)];
-		size_t used = 0;
-		for (size_t i = 0; i < nmechs; i++) {
-			int w = snprintf(tmp + used, sizeof(tmp) - used, "%s%s", i > 0 ? ", " : "", mechs[i].name);
-			if (w < 0 || (size_t)w >= sizeof(tmp) - used) {
-				break;
-			}
-			used += (size_t)w;
-		}
-		memcpy(names, tmp, used + 1);
+	if (cap == 0) {
+		return buf;
 	}
-	return names;
+	buf[0] = '\0';
+	for (size_t i = 0; i < nmechs; i++) {
+		int w = snprintf(buf + used, cap - used, "%s%s", i > 0 ? ", " : "", mechs[i].name);
+		if (w < 0 || (size_t)w >= cap - used) {
+			break;
+		}
+		used += (size_t)w;
+	}
+	return buf;
 }
 
 /* Name of the first octet of p[0..n) found in bad[0..nbad), or NULL. Named,

@@ -79,8 +79,9 @@ unsigned smtp_sasl_choose(unsigned offered, bool have_token, bool tls);
  * bit; NULL for anything else (0, several bits, unknown bits). Static storage. */
 const char *smtp_sasl_name(unsigned mech);
 
-/* The known names, for messages: "PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER". */
-const char *smtp_sasl_known_names(void);
+/* The known names, for messages, into buf: "PLAIN, LOGIN, CRAM-MD5, XOAUTH2,
+ * OAUTHBEARER" (cut at cap - 1). Returns buf. */
+const char *smtp_sasl_known_names(char *buf, size_t cap);
 
 /* Parses a list of mechanism names ("PLAIN LOGIN", "cram-md5,xoauth2"; case
  * and separators of space, comma or tab free) into SMTP_AUTH_* bits. An
