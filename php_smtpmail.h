@@ -188,6 +188,8 @@ static inline const char *php_smtpmail_nonempty(const char *s)
 /* Reads $options (may be NULL) over php.ini into s. Throws (ValueError or
  * TypeError naming argument arg_num) and returns false on a bad setting. */
 bool php_smtpmail_load_settings(php_smtpmail_settings_t *s, HashTable *options, uint32_t arg_num);
+/* The php.ini settings alone, for phpinfo(): false with the reason in why, never a throw. */
+bool php_smtpmail_check_ini_settings(php_smtpmail_settings_t *s, char *why, size_t why_cap);
 /* True for an $options key that chooses the destination or brings credentials. */
 bool php_smtpmail_is_destination_option(const zend_string *key);
 /* The destination token the spool records for a message sent with s (relay
