@@ -164,8 +164,11 @@ typedef struct {
 } php_smtpmail_input_t;
 
 typedef struct {
-	zend_long sent, deferred, failed;
+	zend_long sent;
+	zend_long deferred;  /* tried now and not sent (a transient failure), or left untried once the relays were found down */
+	zend_long failed;
 	zend_long skipped;   /* spooled for another relay or account than this flusher's php.ini names */
+	zend_long waiting;   /* not tried: their back-off has not run out (force ignores it), or past options["limit"] */
 } php_smtpmail_flush_counts_t;
 
 /* smtpmail.c: the exception classes (SmtpMail\...). */

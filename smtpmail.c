@@ -281,7 +281,7 @@ PHP_FUNCTION(smtp_spool_flush)
 	HashTable *options = NULL;
 	HashTable connection;
 	php_smtpmail_settings_t settings;
-	php_smtpmail_flush_counts_t counts = {0, 0, 0, 0};
+	php_smtpmail_flush_counts_t counts = {0, 0, 0, 0, 0};
 	const char *dir = SMTPMAIL_G(spool_dir);
 	bool force = false;
 	bool retarget = false;
@@ -349,6 +349,7 @@ PHP_FUNCTION(smtp_spool_flush)
 	add_assoc_long(return_value, "deferred", counts.deferred);
 	add_assoc_long(return_value, "failed", counts.failed);
 	add_assoc_long(return_value, "skipped", counts.skipped);
+	add_assoc_long(return_value, "waiting", counts.waiting);
 }
 
 static zval *exception_property(zval *object, const char *name, size_t len, zval *rv)

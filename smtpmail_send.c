@@ -876,7 +876,8 @@ static smtp_rc_t flush_quietly(const smtpmail_settings_t *s, const char *dir, bo
 			 * flusher with those settings, and never goes anywhere else. */
 			counts->skipped++;
 		} else if ((!force && msg->next_attempt > (uint64_t)time(NULL)) || (limit > 0 && (zend_long)tried >= limit)) {
-			counts->deferred++;
+			/* Not tried: a message waiting out its back-off is no new failure. */
+			counts->waiting++;
 		} else {
 			tried++;
 			go_on = flush_one(s, msg, counts);
