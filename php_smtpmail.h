@@ -241,6 +241,12 @@ void php_smtpmail_quiet_end(php_smtpmail_quiet_t *q);
  * the certificate checks of s; a persistent stream when conn->persistent. */
 smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmail_settings_t *s,
                                       bool implicit_tls, smtp_error_t *err);
+/* Before the session reads the greeting of a connection made without TLS:
+ * after a grace period of silence, a TLS ClientHello on a second connection;
+ * a TLS answer fails at once (SMTP_E_TLS, stage greeting), else the wait goes
+ * on to the usual timeout (SMTP_E_TIMEOUT). SMTP_OK when bytes (or a close) arrived. */
+smtp_rc_t php_smtpmail_stream_await_greeting(php_smtpmail_conn *conn, const php_smtpmail_settings_t *s,
+                                             smtp_error_t *err);
 /* Closes the stream. */
 void php_smtpmail_stream_close(php_smtpmail_conn *conn);
 /* MINIT: fixes the system's trust anchors before any script runs. */

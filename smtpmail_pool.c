@@ -161,6 +161,13 @@ static smtp_rc_t open_new(const php_smtpmail_settings_t *s, const char *key, con
 	*out = NULL;
 	memcpy(conn->key, key, sizeof(conn->key));
 	rc = php_smtpmail_stream_connect(conn, s, s->tls == SMTP_TLS_IMPLICIT, err);
+	if (rc == SMTP_OK && s->tls != SMTP_TLS_IMPLICIT) {
+		rc = php_smtpmail_stream_await_greeting(conn, s, err);
+		if (rc != SMTP_OK) {
+			php_smtpmail_conn_close(conn, false);
+			return rc;
+		}
+	}
 	if (rc != SMTP_OK) {
 		php_smtpmail_conn_close(conn, false);
 		if (rc == SMTP_E_TLS && !s->capture_peer_cert) {
