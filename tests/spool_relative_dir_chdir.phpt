@@ -59,7 +59,7 @@ spool_remove("$base/spool_relative_dir_chdir.d");
 bool(true)
 1 queued, for second@example.org
 int(1)
-array(4) {
+array(5) {
   ["sent"]=>
   int(0)
   ["deferred"]=>
@@ -67,6 +67,8 @@ array(4) {
   ["failed"]=>
   int(0)
   ["skipped"]=>
+  int(0)
+  ["waiting"]=>
   int(0)
 }
 bool(false)
