@@ -743,13 +743,12 @@ static smtp_rc_t send_body(smtp_session_t *s, const smtp_piece_t *pieces, size_t
 		smtp_mime_enc_init(&enc, s->mime, s->caps.eightbitmime);
 	}
 	if (s->trace != NULL) {
-		char note[120];
+		char note[80];
 		size_t total = 0;
 		for (i = 0; i < npieces; i++) {
 			total += pieces[i].len;
 		}
-		s->trace(s->trace_ctx, true, note, (size_t)snprintf(note, sizeof(note), "<message: %zu bytes%s>\r\n.\r\n",
-		         total, encode ? ", parts re-encoded as quoted-printable" : ""));
+		s->trace(s->trace_ctx, true, note, (size_t)snprintf(note, sizeof(note), "<message: %zu bytes>\r\n.\r\n", total));
 	}
 	for (i = 0; i < npieces; i++) {
 		size_t off = 0;
