@@ -327,6 +327,17 @@ static smtp_rc_t close_leaf(scan_t *s, uint64_t end, smtp_error_t *err)
 		s->cur.flags &= ~SMTP_MIME_UTF8;
 	}
 	if (s->why == NULL && (s->cur.flags & (SMTP_MIME_LONG | SMTP_MIME_8BIT | SMTP_MIME_DECLARE)) != 0) {
+		if (s->plan->count == SMTP_MIME_PARTS_MAX) {
+			if (s->cur.flags & SMTP_MIME_LONG) {
+				return smtp_error_set(err, SMTP_E_LIMIT, SMTP_STAGE_MESSAGE, 0,
+					"the message has more than %d MIME parts that need re-encoding (a line over %d octets or "
+					"8-bit text); encode the parts before sending", SMTP_MIME_PARTS_MAX, SMTP_TEXT_LINE_MAX);
+			}
+			if (s->cur.flags & SMTP_MIME_8BIT) {
+				s->plan->other_8bit = true;
+			}
+			return SMTP_OK;
+		}
 		if (s->cur.flags & SMTP_MIME_LONG) {
 			s->plan->long_lines = true;
 		}

@@ -41,6 +41,10 @@
 /* A Content-Type or Content-Transfer-Encoding field is read up to this many
  * octets (unfolded); the parameters that matter come long before. */
 #define SMTP_MIME_FIELD_MAX 4096
+/* Parts the plan records at most (48 octets each): a message of many tiny
+ * 8-bit parts must not cost memory in proportion to its size. Past it, 8-bit
+ * parts go out as they are; a part with a long line is an error. */
+#define SMTP_MIME_PARTS_MAX 10000
 /* RFC 2045 6.7 (5): an encoded line is at most 76 characters. */
 #define SMTP_QP_LINE_MAX 76
 

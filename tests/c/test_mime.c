@@ -531,6 +531,32 @@ static void test_random(void)
 	}
 }
 
+/* Many tiny 8-bit parts: the plan stops growing at SMTP_MIME_PARTS_MAX, the
+ * rest go out as they are; past it a long line is an error, not memory. */
+static void test_many_parts(void)
+{
+	size_t cap = 32 * (SMTP_MIME_PARTS_MAX + 10) + 4000, n = 0, i, olen;
+	char *msg = malloc(cap);
+	smtp_mime_plan_t plan;
+	smtp_error_t err;
+
+	n += (size_t)snprintf(msg, cap, "Content-Type: multipart/mixed; boundary=b\r\n\r\n");
+	for (i = 0; i < SMTP_MIME_PARTS_MAX + 5; i++) {
+		memcpy(msg + n, "--b\r\n\r\n\xe9\r\n", 10);
+		n += 10;
+	}
+	memcpy(msg + n, "--b--\r\n", 7);
+	CHECK_INT(run(msg, n + 7, 0, false, false, 1 << 20, 4096, &olen, &plan, &err), SMTP_OK);
+	CHECK_INT(plan.count, SMTP_MIME_PARTS_MAX);
+	CHECK(smtp_mime_sends_8bit(&plan, false));
+	smtp_mime_plan_destroy(&plan);
+	memcpy(msg + n, "--b\r\n\r\n", 7);
+	memset(msg + n + 7, 'x', 1000);
+	CHECK_INT(run(msg, n + 1007, 0, false, false, 1 << 20, 4096, &olen, &plan, &err), SMTP_E_LIMIT);
+	CHECK(strstr(err.message, "more than 10000 MIME parts") != NULL);
+	free(msg);
+}
+
 int main(void)
 {
 	test_single_long_line();
@@ -539,6 +565,7 @@ int main(void)
 	test_multipart();
 	test_refused();
 	test_misuse();
+	test_many_parts();
 	test_random();
 	return check_report("mime");
 }
