@@ -140,7 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned flags = 0;
 	bool raw, relay8, declare, multi;
 	char *msg, *out, *tmp, *tmp2, *body;
-	size_t len = 0, cap_out, o = 0, pos = 0, i, split = 0, b0 = 0, b1 = 0;
+	size_t len = 0, cap_out, o = 0, pos = 0, i, split = 0;
 	smtp_mime_plan_t plan;
 	smtp_mime_piece_t pieces[2];
 	smtp_mime_enc_t e;
@@ -185,20 +185,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			split = size / 2;
 			memcpy(msg, m1, sizeof(m1) - 1);
 			len = sizeof(m1) - 1;
-			b0 = len;
 			memcpy(msg + len, body, split);
 			len += split;
 			memcpy(msg + len, m2, sizeof(m2) - 1);
 			len += sizeof(m2) - 1;
-			b1 = len;
 			memcpy(msg + len, body + split, size - split);
 			len += size - split;
 			memcpy(msg + len, m3, sizeof(m3) - 1);
 			len += sizeof(m3) - 1;
 		}
 	}
-	(void)b0;
-	(void)b1;
 	pieces[0].data = msg;
 	pieces[0].len = (flags >> 4) * len / 16;
 	pieces[1].data = msg + pieces[0].len;
