@@ -156,6 +156,9 @@ typedef struct {
 	const char *headers;
 	size_t headers_len;
 	const char *sender;  /* mail()'s -f, or NULL */
+	/* smtp_send(): the extension composes the MIME, so the body's transfer
+	 * encoding is always declared (7bit, 8bit or quoted-printable). */
+	bool compose_mime;
 	/* smtp_send_raw(): the message is complete; the envelope is given. */
 	bool raw;
 	const char *raw_from;

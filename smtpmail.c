@@ -204,6 +204,7 @@ PHP_FUNCTION(smtp_send)
 	in.subject_len = ZSTR_LEN(subject);
 	in.message = ZSTR_VAL(message);
 	in.message_len = ZSTR_LEN(message);
+	in.compose_mime = true;
 
 	php_smtpmail_send_message(&settings, &in, true, return_value);
 	smart_str_free(&to_buf);

@@ -67,40 +67,161 @@ static void put_crlf(writer_t *w, const char *p, size_t n)
 	put(w, p + run, n - run);
 }
 
-/* Appends one field s[0..n) (CRLF line ends, no final CRLF) and its CRLF,
- * folding any line longer than SMTP_HEADER_LINE_MAX (RFC 5322 2.1.1) before
- * its last white space that fits. Inserting CRLF before WSP is invisible to a
- * reader (RFC 5322 2.2.3 unfolding removes exactly that CRLF). Some text of
- * the field body (which starts at s[body]) must stay before the fold, so no
- * line is left empty or holding just the field name. A line with no such
- * space is left as it is, for the canonicaliser to refuse. */
-static void put_folded(writer_t *w, const char *s, size_t n, size_t body)
-{
-	size_t line = 0;
+/* RFC 5321 4.5.3.1.6 / RFC 5322 2.1.1: a line of a field folded here is at
+ * most 78 octets when white space allows (the SHOULD), never over 998. */
+#define SMTP_HEADER_FOLD_AT 78
 
+/* The fields holding address lists (RFC 5322 3.6.2, 3.6.3, 3.6.6): folded
+ * between addresses when possible. */
+static bool is_address_field(const char *name, size_t n)
+{
+	static const char *const names[] = { "To", "Cc", "Bcc", "From", "Sender", "Reply-To", "Resent-To",
+	                                     "Resent-Cc", "Resent-Bcc", "Resent-From", "Resent-Sender" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strlen(names[i]) == n && smtp_ascii_iequal(name, names[i], n)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Marks in brk the white space that follows a ',' between addresses, i.e.
+ * outside quoted strings, comments and angle brackets (RFC 5322 3.4). */
+static void mark_address_breaks(const char *s, size_t n, size_t body, bool *brk)
+{
+	bool quoted = false, after_comma = false;
+	int comment = 0, angle = 0;
+	size_t i;
+
+	for (i = body; i < n; i++) {
+		char c = s[i];
+		if (is_wsp(c) || c == '\r' || c == '\n') {
+			brk[i] = after_comma && is_wsp(c);
+			continue;
+		}
+		after_comma = false;
+		if (c == '\\' && (quoted || comment > 0) && i + 1 < n) {
+			i++;
+		} else if (quoted) {
+			quoted = c != '"';
+		} else if (comment > 0) {
+			comment += c == '(' ? 1 : c == ')' ? -1 : 0;
+		} else if (c == '"') {
+			quoted = true;
+		} else if (c == '(') {
+			comment = 1;
+		} else if (c == '<') {
+			angle++;
+		} else if (c == '>' && angle > 0) {
+			angle--;
+		} else if (c == ',' && angle == 0) {
+			after_comma = true;
+		}
+	}
+}
+
+/* Where the line s[start..last] (last: its final non-WSP octet) may fold: a
+ * WSP run's first octet k with text of the field body before it and text
+ * after it, so no line is left empty, holding only the name, or only white
+ * space (RFC 5322 3.2.2). With brk, only between addresses. 0: nowhere. */
+static size_t fold_point(const char *s, size_t start, size_t last, size_t body, const bool *brk,
+                         size_t limit, bool last_fit)
+{
+	size_t lo = (start > body ? start : body) + 1, k;
+
+	if (last_fit) {
+		for (k = start + limit < last ? start + limit : last; k >= lo; k--) {
+			if (is_wsp(s[k]) && !is_wsp(s[k - 1]) && (brk == NULL || brk[k])) {
+				return k;
+			}
+		}
+		return 0;
+	}
+	for (k = lo; k < last && k <= start + limit; k++) {
+		if (is_wsp(s[k]) && !is_wsp(s[k - 1]) && (brk == NULL || brk[k])) {
+			return k;
+		}
+	}
+	return 0;
+}
+
+/* Appends one field s[0..n) (CRLF line ends, no final CRLF; its body starts
+ * at s[body]) and its CRLF. A line over SMTP_HEADER_LINE_MAX (RFC 5322 2.1.1)
+ * is folded, at most SMTP_HEADER_FOLD_AT octets a line where white space
+ * allows, address lists between addresses: CRLF inserted before white space
+ * is exactly what unfolding (RFC 5322 2.2.3) removes. Shorter lines are the
+ * caller's and stay as written. SMTP_E_LIMIT naming the field when a run
+ * without white space is too long to fold; SMTP_E_NOMEM. */
+static smtp_rc_t put_folded(writer_t *w, const char *s, size_t n, size_t body, bool fold, smtp_error_t *err)
+{
+	size_t name_len = 0, line = 0;
+	bool *brk = NULL;
+
+	while (name_len < n && s[name_len] != ':') {
+		name_len++;
+	}
 	for (;;) {
-		size_t eol = line, start = line;
+		size_t eol = line, start = line, last;
 		while (eol < n && s[eol] != '\r') {
 			eol++;
 		}
-		while (eol - start > SMTP_HEADER_LINE_MAX) {
-			size_t k = start + SMTP_HEADER_LINE_MAX, j;
-			while (k > start && !is_wsp(s[k])) {
-				k--;
+		for (last = eol; last > start && is_wsp(s[last - 1]); last--) {
+		}
+		last = last > start ? last - 1 : start;
+		while (fold && eol - start > SMTP_HEADER_LINE_MAX) {
+			size_t k = 0;
+			if (brk == NULL && is_address_field(s, name_len)) {
+				brk = calloc(n, sizeof(*brk));
+				if (brk == NULL) {
+					return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
+				}
+				mark_address_breaks(s, n, body, brk);
 			}
-			for (j = start < body ? body : start; j < k && is_wsp(s[j]); j++) {
+			if (brk != NULL) {
+				k = fold_point(s, start, last, body, brk, SMTP_HEADER_FOLD_AT, true);
+				if (k == 0) {
+					k = fold_point(s, start, last, body, brk, SMTP_HEADER_LINE_MAX, false);
+				}
 			}
-			if (j >= k) {
-				break; /* no space after some text: cannot fold this line */
+			if (k == 0) {
+				k = fold_point(s, start, last, body, NULL, SMTP_HEADER_FOLD_AT, true);
+			}
+			if (k == 0) {
+				k = fold_point(s, start, last, body, NULL, SMTP_HEADER_LINE_MAX, false);
+			}
+			if (k == 0) {
+				char q[SMTP_MESSAGE_QUOTE_MAX];
+				free(brk);
+				smtp_text_sanitize(q, sizeof(q), s, name_len);
+				return smtp_error_set(err, SMTP_E_LIMIT, SMTP_STAGE_MESSAGE, 0,
+				                      "header field '%s' cannot be folded: it has a run of more than %d octets "
+				                      "without white space, and RFC 5322 2.1.1 allows at most %d a line",
+				                      q, SMTP_HEADER_LINE_MAX, SMTP_HEADER_LINE_MAX);
 			}
 			put(w, s + start, k - start);
 			put(w, "\r\n", 2);
 			start = k;
+			/* Once folding, the rest goes to lines of the preferred length too. */
+			while (eol - start > SMTP_HEADER_FOLD_AT) {
+				size_t j = brk != NULL ? fold_point(s, start, last, body, brk, SMTP_HEADER_FOLD_AT, true) : 0;
+				if (j == 0) {
+					j = fold_point(s, start, last, body, NULL, SMTP_HEADER_FOLD_AT, true);
+				}
+				if (j == 0) {
+					break;
+				}
+				put(w, s + start, j - start);
+				put(w, "\r\n", 2);
+				start = j;
+			}
 		}
 		put(w, s + start, eol - start);
 		put(w, "\r\n", 2);
 		if (eol >= n) {
-			return;
+			free(brk);
+			return SMTP_OK;
 		}
 		line = eol + 2;
 	}
@@ -410,12 +531,44 @@ static smtp_rc_t add_field_rcpts(const smtp_header_list_t *hl, const char *name,
 	return SMTP_OK;
 }
 
+/* Appends "name: value" (value's line ends made CRLF), folded by put_folded(). */
+static smtp_rc_t put_field(writer_t *w, const char *name, size_t name_len, const char *value, size_t value_len,
+                           bool fold, smtp_error_t *err)
+{
+	smtp_buf_t field;
+	writer_t fw;
+	size_t body;
+	smtp_rc_t rc = SMTP_OK;
+
+	if (w->rc != SMTP_OK) {
+		return SMTP_OK; /* reported once at the end */
+	}
+	smtp_buf_init(&field, SMTP_MESSAGE_HEAD_MAX);
+	fw.b = &field;
+	fw.rc = SMTP_OK;
+	put(&fw, name, name_len);
+	put(&fw, ":", 1);
+	if (value_len > 0 && value[0] != '\r' && value[0] != '\n') {
+		put(&fw, " ", 1);
+	}
+	body = field.len;
+	put_crlf(&fw, value, value_len);
+	if (fw.rc == SMTP_OK) {
+		rc = put_folded(w, field.data, field.len, body, fold, err);
+	} else {
+		w->rc = fw.rc;
+	}
+	smtp_buf_destroy(&field);
+	return rc;
+}
+
 static smtp_rc_t compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_header_list_t *hl,
                          smtp_error_t *err)
 {
 	writer_t w;
 	const smtp_header_t *hfrom;
 	bool has_to = in->to != NULL && in->to_len > 0;
+	bool fold;
 	size_t i;
 	smtp_rc_t rc;
 
@@ -440,6 +593,9 @@ static smtp_rc_t compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_he
 	    (rc = add_field_rcpts(hl, "Bcc", &out->rcpts, err)) != SMTP_OK) {
 		return rc;
 	}
+	/* A DKIM-Signature the caller made covers the fields as written: folding
+	 * would break it, so then a line too long stays an error (the scan's). */
+	fold = smtp_headers_find(hl, "DKIM-Signature") == NULL;
 	hfrom = smtp_headers_find(hl, "From");
 	if (hfrom != NULL) {
 		rc = smtp_addr_parse_mailbox(hfrom->value, hfrom->value_len, &out->from_addr, err);
@@ -461,36 +617,18 @@ static smtp_rc_t compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_he
 	w.b = &out->head;
 	w.rc = SMTP_OK;
 	if (has_to) {
-		smtp_buf_t field;
-		writer_t fw;
-		smtp_buf_init(&field, SMTP_MESSAGE_HEAD_MAX);
-		fw.b = &field;
-		fw.rc = SMTP_OK;
-		puts_(&fw, "To: ");
-		put_crlf(&fw, in->to, in->to_len);
-		if (fw.rc == SMTP_OK) {
-			put_folded(&w, field.data, field.len, strlen("To: "));
-		} else {
-			w.rc = fw.rc;
+		rc = put_field(&w, "To", 2, in->to, in->to_len, fold, err);
+		if (rc != SMTP_OK) {
+			return rc;
 		}
-		smtp_buf_destroy(&field);
 	}
 	if (in->subject != NULL && in->subject_len == 0) {
 		puts_(&w, "Subject:\r\n");
 	} else if (in->subject != NULL && is_ascii(in->subject, in->subject_len)) {
-		smtp_buf_t field;
-		writer_t fw;
-		smtp_buf_init(&field, SMTP_MESSAGE_HEAD_MAX);
-		fw.b = &field;
-		fw.rc = SMTP_OK;
-		puts_(&fw, "Subject: ");
-		put_crlf(&fw, in->subject, in->subject_len);
-		if (fw.rc == SMTP_OK) {
-			put_folded(&w, field.data, field.len, strlen("Subject: "));
-		} else {
-			w.rc = fw.rc;
+		rc = put_field(&w, "Subject", 7, in->subject, in->subject_len, fold, err);
+		if (rc != SMTP_OK) {
+			return rc;
 		}
-		smtp_buf_destroy(&field);
 	} else if (in->subject != NULL &&
 	           (rc = put_encoded_subject(&w, in->subject, in->subject_len, err)) != SMTP_OK) {
 		return rc;
@@ -501,13 +639,10 @@ static smtp_rc_t compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_he
 			/* RFC 5322 3.6.3: Bcc recipients must not be revealed to the others. */
 			continue;
 		}
-		put(&w, h->name, h->name_len);
-		put(&w, ":", 1);
-		if (h->value_len > 0 && h->value[0] != '\r' && h->value[0] != '\n') {
-			put(&w, " ", 1);
+		rc = put_field(&w, h->name, h->name_len, h->value, h->value_len, fold, err);
+		if (rc != SMTP_OK) {
+			return rc;
 		}
-		put_crlf(&w, h->value, h->value_len);
-		put(&w, "\r\n", 2);
 	}
 	if (hfrom == NULL && in->from != NULL) {
 		puts_(&w, "From: ");

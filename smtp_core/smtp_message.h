@@ -8,8 +8,10 @@
  * for the Message-ID. It refuses line breaks that are not folds in $to and
  * $subject and anything smtp_headers_parse() refuses in the header block, so
  * no caller text can add a field, end the header early or reach the envelope
- * unchecked. It does not touch the body, and it does not re-fold or length-check
- * the caller's own header fields: the canonicaliser checks every line later.
+ * unchecked. It does not touch the body. A header line over 998 octets, the
+ * caller's fields included, is folded at white space (RFC 5322 2.2.3), address
+ * lists between addresses, to lines of 78 octets where it can; shorter lines
+ * stay as written, and nothing is folded when the block has a DKIM-Signature.
  */
 #ifndef SMTP_MESSAGE_H
 #define SMTP_MESSAGE_H
@@ -66,7 +68,8 @@ void smtp_composed_destroy(smtp_composed_t *c);
  * SMTP_E_ARG (stage message) naming the problem: a line break that is no fold
  * or a NUL in $to or $subject, a subject that is not ASCII nor UTF-8, a bad
  * address or header block, no domain for the Message-ID; SMTP_E_LIMIT when the
- * head exceeds SMTP_MESSAGE_HEAD_MAX; SMTP_E_INTERNAL when RAND_bytes fails;
+ * head exceeds SMTP_MESSAGE_HEAD_MAX or, naming the field, when a line over
+ * 998 octets has no white space to fold at; SMTP_E_INTERNAL when RAND_bytes fails;
  * SMTP_E_NOMEM. On failure out is left empty. */
 smtp_rc_t smtp_message_compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_error_t *err);
 

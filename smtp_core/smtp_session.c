@@ -9,6 +9,7 @@
 #include "smtp_buf.h"
 #include "smtp_canon.h"
 #include "smtp_compat.h"
+#include "smtp_mime.h"
 #include "smtp_reply.h"
 #include "smtp_sasl.h"
 
@@ -17,6 +18,8 @@
 /* The DATA phase writes the canonicalised message through a buffer of this size,
  * so a message of any size costs the same memory. */
 #define SMTP_SESSION_DATA_CHUNK 65536
+/* The re-encoder's output passes through a buffer of this size on its way to the canonicaliser. */
+#define SMTP_SESSION_MIME_CHUNK 4096
 /* Commands queued for one write: the pipelined envelope of a transaction with
  * many recipients (RFC 2920 allows any number of commands before DATA). */
 #define SMTP_SESSION_OUT_MAX (4u * 1024u * 1024u)
@@ -52,6 +55,7 @@ struct smtp_session {
 
 	smtp_trace_fn trace;
 	void *trace_ctx;
+	const smtp_mime_plan_t *mime;  /* borrowed: see smtp_session_set_mime */
 	const char *redact_prefix;  /* set while the queued line carries a secret ... */
 	size_t redact_end;          /* ... which ends here in out */
 };
@@ -674,15 +678,51 @@ static smtp_rc_t write_data(smtp_session_t *s, size_t len, smtp_error_t *err)
 	return SMTP_OK;
 }
 
-/* Streams the pieces through the canonicaliser and a fixed buffer, then the final dot. */
+/* Canonicalises p[0..n) into the data buffer, writing it out whenever it is full. */
+static smtp_rc_t canon_out(smtp_session_t *s, smtp_canon_t *canon, const char *p, size_t n, size_t *fill,
+                           smtp_error_t *err)
+{
+	size_t off = 0;
+	smtp_rc_t rc;
+
+	while (off < n) {
+		size_t consumed = 0, produced = 0;
+		rc = smtp_canon_feed(canon, p + off, n - off, &consumed, s->data_buf + *fill,
+		                     SMTP_SESSION_DATA_CHUNK - *fill, &produced, err);
+		if (rc != SMTP_OK) {
+			/* Never send the final dot of a message we could not send whole:
+			 * dropping the connection makes the server discard it. */
+			return die(s, rc, false);
+		}
+		off += consumed;
+		*fill += produced;
+		if (*fill > SMTP_SESSION_DATA_CHUNK - SMTP_CANON_FINISH_MAX || (consumed == 0 && produced == 0)) {
+			rc = write_data(s, *fill, err);
+			if (rc != SMTP_OK) {
+				return rc;
+			}
+			*fill = 0;
+		}
+	}
+	return SMTP_OK;
+}
+
+/* Streams the pieces through the re-encoder (when the plan changes anything
+ * for this relay), the canonicaliser and a fixed buffer, then the final dot. */
 static smtp_rc_t send_body(smtp_session_t *s, const smtp_piece_t *pieces, size_t npieces, smtp_error_t *err)
 {
 	smtp_canon_t canon;
+	smtp_mime_enc_t enc;
+	char mbuf[SMTP_SESSION_MIME_CHUNK];
+	bool encode = s->mime != NULL && smtp_mime_changes(s->mime, s->caps.eightbitmime);
 	size_t fill = 0;
 	size_t i;
 	smtp_rc_t rc;
 
 	smtp_canon_init(&canon);
+	if (encode) {
+		smtp_mime_enc_init(&enc, s->mime, s->caps.eightbitmime);
+	}
 	if (s->trace != NULL) {
 		char note[80];
 		size_t total = 0;
@@ -693,25 +733,41 @@ static smtp_rc_t send_body(smtp_session_t *s, const smtp_piece_t *pieces, size_t
 	}
 	for (i = 0; i < npieces; i++) {
 		size_t off = 0;
+		if (!encode) {
+			rc = canon_out(s, &canon, pieces[i].data, pieces[i].len, &fill, err);
+			if (rc != SMTP_OK) {
+				return rc;
+			}
+			continue;
+		}
 		while (off < pieces[i].len) {
 			size_t consumed = 0, produced = 0;
-			rc = smtp_canon_feed(&canon, pieces[i].data + off, pieces[i].len - off, &consumed,
-			                     s->data_buf + fill, SMTP_SESSION_DATA_CHUNK - fill, &produced, err);
+			rc = smtp_mime_feed(&enc, pieces[i].data + off, pieces[i].len - off, &consumed, mbuf, sizeof(mbuf),
+			                    &produced, err);
+			if (rc == SMTP_OK) {
+				rc = canon_out(s, &canon, mbuf, produced, &fill, err);
+			} else {
+				rc = die(s, rc, false);
+			}
 			if (rc != SMTP_OK) {
-				/* Never send the final dot of a message we could not send whole:
-				 * dropping the connection makes the server discard it. */
-				return die(s, rc, false);
+				return rc;
 			}
 			off += consumed;
-			fill += produced;
-			if (fill > SMTP_SESSION_DATA_CHUNK - SMTP_CANON_FINISH_MAX || (consumed == 0 && produced == 0)) {
-				rc = write_data(s, fill, err);
-				if (rc != SMTP_OK) {
-					return rc;
-				}
-				fill = 0;
-			}
 		}
+	}
+	if (encode) {
+		size_t produced;
+		do {
+			rc = smtp_mime_finish(&enc, mbuf, sizeof(mbuf), &produced, err);
+			if (rc == SMTP_OK) {
+				rc = canon_out(s, &canon, mbuf, produced, &fill, err);
+			} else {
+				rc = die(s, rc, false);
+			}
+			if (rc != SMTP_OK) {
+				return rc;
+			}
+		} while (produced > 0);
 	}
 	{
 		size_t produced = 0;
@@ -1052,4 +1108,14 @@ void smtp_session_quit(smtp_session_t *s)
 		(void)read_reply(s, SMTP_STAGE_QUIT, &ignored);
 	}
 	s->timeout_ms = saved;
+}
+
+void smtp_session_set_mime(smtp_session_t *s, const smtp_mime_plan_t *plan)
+{
+	s->mime = plan;
+}
+
+bool smtp_session_body_8bit(const smtp_session_t *s)
+{
+	return s->mime != NULL && smtp_mime_sends_8bit(s->mime, s->caps.eightbitmime);
 }

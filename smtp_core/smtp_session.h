@@ -18,6 +18,7 @@
 
 #include "smtp_ehlo.h"
 #include "smtp_error.h"
+#include "smtp_mime.h"
 #include "smtp_transport.h"
 
 /* How TLS is used; the glue resolves the user's "auto" into one of these. */
@@ -103,6 +104,19 @@ smtp_rc_t smtp_session_send(smtp_session_t *s, const char *from, const char *con
  * until_ms on smtp_clock_ms()'s clock: one deadline for a whole transaction
  * on top of the per-reply timeout. 0 removes it. QUIT ignores it. */
 void smtp_session_set_deadline(smtp_session_t *s, uint64_t until_ms);
+
+/* Sets (or with NULL clears) the re-encoding plan of the next messages
+ * (borrowed: it must stay valid while it is set). smtp_session_send() then
+ * streams the message through it, re-encoding what this relay's 8BITMIME
+ * requires; the pieces must be the very message smtp_mime_scan() read.
+ * Whether the data is then 8-bit (BODY=8BITMIME, RFC 6152) is
+ * smtp_mime_sends_8bit(plan, smtp_session_caps(s)->eightbitmime). */
+void smtp_session_set_mime(smtp_session_t *s, const smtp_mime_plan_t *plan);
+
+/* For MAIL FROM: true when the message of the plan set goes out to this relay
+ * holding 8-bit octets, so BODY=8BITMIME is due if the relay offers it.
+ * False without a plan. */
+bool smtp_session_body_8bit(const smtp_session_t *s);
 
 /* Sets (or with NULL clears) where the dialogue is traced from now on. */
 void smtp_session_set_trace(smtp_session_t *s, smtp_trace_fn fn, void *ctx);
