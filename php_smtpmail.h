@@ -156,6 +156,7 @@ typedef struct {
 	const char *headers;
 	size_t headers_len;
 	const char *sender;  /* mail()'s -f, or NULL */
+	bool mail_parity;    /* mail() and error_log(): the header block read as PHP's mail() and sendmail read it */
 	/* smtp_send_raw(): the message is complete; the envelope is given. */
 	bool raw;
 	const char *raw_from;
