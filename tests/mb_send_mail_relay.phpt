@@ -77,6 +77,11 @@ foreach ($cases as $lang => $_) {
         relay_header($dh, 'Content-Transfer-Encoding')[0], '; Subject: ', substr(relay_header($dh, 'Subject')[0], 0, 16), "...\n";
     echo '  Date, Message-ID added: ', count(relay_header($dh, 'Date')), ', ', count(relay_header($dh, 'Message-ID')), "\n";
 }
+
+/* A relay that cannot be reached: mb_send_mail() returns false, the reason is on stderr. */
+file_put_contents("$dir/mb_send_mail_relay.relay.sh", str_replace('127.0.0.1:2525', '127.0.0.1:1',
+    file_get_contents("$dir/mb_send_mail_relay.relay.sh")));
+echo child("$base -d sendmail_path=" . escapeshellarg("$dir/mb_send_mail_relay.relay.sh -t -i"), 'uni', 'unreachable', "x\n"), "\n";
 ?>
 --CLEAN--
 <?php
@@ -84,7 +89,7 @@ foreach (['capture.sh', 'relay.sh', 'eml'] as $ext) {
     @unlink(__DIR__ . "/mb_send_mail_relay.$ext");
 }
 ?>
---EXPECT--
+--EXPECTF--
 hook only: bool(true), went to sendmail_path: true
 stock ja: bool(true)
 relay ja: bool(true)
@@ -101,3 +106,5 @@ ko: To same, Subject same, From same, MIME-Version same, Content-Type same, Cont
 uni: To same, Subject same, From same, MIME-Version same, Content-Type same, Content-Transfer-Encoding same, X-Lang same, body same
   Content-Type: text/plain; charset=UTF-8; Content-Transfer-Encoding: BASE64; Subject: =?UTF-8?B?w5xuw6...
   Date, Message-ID added: 1, 1
+smtpmail-sendmail: [connect] 127.0.0.1:1: %s
+bool(false)
