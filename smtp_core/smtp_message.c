@@ -566,10 +566,12 @@ static smtp_rc_t compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_he
 	    (rc = add_field_rcpts(hl, "Bcc", &out->rcpts, err)) != SMTP_OK) {
 		return rc;
 	}
-	hfrom = smtp_headers_find(hl, "From");
-	if (hfrom != NULL && is_blank(hfrom->value, hfrom->value_len)) {
-		/* "From: " with nothing (PHPMailer without setFrom()): as if absent. */
-		hfrom = NULL;
+	/* "From: " with nothing (PHPMailer without setFrom()) is as if absent. */
+	hfrom = NULL;
+	for (i = 0; i < hl->count && hfrom == NULL; i++) {
+		if (smtp_header_is(&hl->items[i], "From") && !is_blank(hl->items[i].value, hl->items[i].value_len)) {
+			hfrom = &hl->items[i];
+		}
 	}
 	if (hfrom != NULL) {
 		rc = smtp_addr_parse_mailbox(hfrom->value, hfrom->value_len, &out->from_addr, err);

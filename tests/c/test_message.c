@@ -636,6 +636,11 @@ static void test_mail_parity(void)
 	CHECK_INT(smtp_message_compose(&in, &c, &err), SMTP_OK);
 	HEAD_IS(&c, "To: a@x.example\r\nSubject: Hi\r\nX-A: 1\r\nFrom: dflt@x.example\r\n" DATE1);
 	CHECK_STR(c.from_addr, "dflt@x.example");
+	/* A later From that is not empty is the From; the empty one is dropped. */
+	SET(headers, "From:\r\nFrom: real@y.example");
+	CHECK_INT(smtp_message_compose(&in, &c, &err), SMTP_OK);
+	HEAD_IS(&c, "To: a@x.example\r\nSubject: Hi\r\nFrom: real@y.example\r\n" DATE1);
+	CHECK_STR(c.from_addr, "real@y.example");
 
 	/* Latin-1 with a declared single-octet charset: encoded in it. */
 	SET(subject, "caf\xe9 cr\xe8me");
