@@ -159,6 +159,7 @@ typedef struct {
 	/* smtp_send(): the extension composes the MIME, so the body's transfer
 	 * encoding is always declared (7bit, 8bit or quoted-printable). */
 	bool compose_mime;
+	bool mail_parity;    /* mail() and error_log(): the header block read as PHP's mail() and sendmail read it */
 	/* smtp_send_raw(): the message is complete; the envelope is given. */
 	bool raw;
 	const char *raw_from;

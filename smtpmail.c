@@ -474,8 +474,11 @@ static void describe_relay(smart_str *out, const php_smtpmail_relay_t *r, bool t
 	case SMTP_TLS_STARTTLS:
 		smart_str_appends(out, tls_auto ? " STARTTLS, required (tls=auto)" : " STARTTLS, required");
 		break;
+	case SMTP_TLS_IF_OFFERED:
+		smart_str_appends(out, " STARTTLS when offered and credentials are set, else no TLS (tls=auto on a loopback relay)");
+		break;
 	default:
-		smart_str_appends(out, r->tls_none_explicit ? " no TLS (tls=\"none\")" : " no TLS (tls=auto on a loopback relay)");
+		smart_str_appends(out, r->tls_none_explicit ? " no TLS (tls=\"none\")" : " no TLS");
 		break;
 	}
 }
@@ -533,15 +536,15 @@ static void minfo_settings(void)
 		                         : settings.password != NULL ? " with a password" : " without a password");
 		for (size_t i = 0; i < settings.nrelays; i++) {
 			const php_smtpmail_relay_t *r = &settings.relays[i];
-			if (r->tls == SMTP_TLS_NONE && !r->tls_none_explicit) {
+			if (r->tls == SMTP_TLS_IF_OFFERED) {
 				smart_str_appends(&line, refused++ == 0 ? "; WARNING: refused without TLS on " : ", ");
 				smart_str_appends(&line, r->host);
 			}
 		}
 		if (refused > 0) {
-			smart_str_appends(&line, " (tls=auto uses no TLS on a loopback relay, and credentials are never sent in clear "
-			                         "text unless you choose it: set smtpmail.tls = starttls or implicit, or \"none\" to "
-			                         "allow AUTH without TLS)");
+			smart_str_appends(&line, " if it offers no STARTTLS (tls=auto on a loopback relay uses STARTTLS when offered, "
+			                         "and credentials are never sent in clear text unless you choose it: set "
+			                         "smtpmail.tls = starttls or implicit, or \"none\" to allow AUTH without TLS)");
 		}
 	}
 	smart_str_0(&line);

@@ -178,11 +178,17 @@ static smtp_rc_t open_new(const php_smtpmail_settings_t *s, const char *key, con
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.helo = s->helo;
 	cfg.tls = s->tls;
+	if (s->tls == SMTP_TLS_IF_OFFERED && php_smtpmail_nonempty(s->username) == NULL) {
+		/* tls=auto on loopback without credentials: nothing secret to protect. */
+		cfg.tls = SMTP_TLS_NONE;
+	}
 	cfg.user = s->username;
 	cfg.password = token != NULL ? NULL : s->password;
 	cfg.oauth_token = token;
 	cfg.sasl_host = s->host;
 	cfg.sasl_port = (unsigned)s->port;
+	/* Only tls=none sends credentials in plain text: a loopback relay that
+	 * offers no STARTTLS (or a process squatting its port) gets none. */
 	cfg.allow_cleartext_auth = s->tls_none_explicit;
 	cfg.auth_allowed = s->auth_allowed;
 	cfg.timeout_ms = s->timeout_ms;

@@ -386,6 +386,7 @@ static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, cons
 		compose.from = s->username;
 	}
 	compose.now = time(NULL);
+	compose.mail_parity = in->mail_parity;
 	rc = SMTP_OK;
 	/* The composer prefers the From address's domain; this host's name is the fallback. */
 	compose.msgid_domain = s->helo;

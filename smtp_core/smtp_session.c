@@ -650,7 +650,8 @@ smtp_rc_t smtp_session_open(smtp_session_t *s, smtp_error_t *err)
 		return reply_error(s, SMTP_STAGE_GREETING, "the server refused the connection", err);
 	}
 	rc = say_ehlo(s, err);
-	if (rc == SMTP_OK && s->tls_mode == SMTP_TLS_STARTTLS && !s->tls_active) {
+	if (rc == SMTP_OK && !s->tls_active &&
+	    (s->tls_mode == SMTP_TLS_STARTTLS || (s->tls_mode == SMTP_TLS_IF_OFFERED && s->caps.starttls))) {
 		rc = start_tls(s, err);
 	}
 	if (rc == SMTP_OK && needs_auth(s)) {

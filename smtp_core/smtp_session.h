@@ -25,7 +25,9 @@
 typedef enum {
 	SMTP_TLS_NONE = 0,  /* plain text all the way */
 	SMTP_TLS_STARTTLS,  /* required: fail before AUTH or MAIL if not offered or refused */
-	SMTP_TLS_IMPLICIT   /* the transport is TLS from the first byte */
+	SMTP_TLS_IMPLICIT,  /* the transport is TLS from the first byte */
+	SMTP_TLS_IF_OFFERED /* STARTTLS when the server offers it (then it must succeed, verified), plain
+	                       text otherwise: only for a relay on this machine (the glue decides) */
 } smtp_tls_mode_t;
 
 /* RFC 4954 4: an AUTH command line may be 12288 octets (the base64 grows it). */

@@ -436,15 +436,15 @@ static void test_encoded_subject(void)
 
 	/* Not UTF-8: refused rather than mislabelled. */
 	SET(subject, "caf\xe9");
-	COMPOSE_ERR(&in, "subject is neither ASCII nor valid UTF-8, at 'caf?'; convert it to UTF-8 first");
+	COMPOSE_ERR(&in, "subject is neither ASCII nor valid UTF-8, at 'caf?'; convert it to UTF-8 first, or declare its single-octet charset in Content-Type");
 	SET(subject, "a\xc0\x80");
-	COMPOSE_ERR(&in, "subject is neither ASCII nor valid UTF-8, at 'a?'; convert it to UTF-8 first");
+	COMPOSE_ERR(&in, "subject is neither ASCII nor valid UTF-8, at 'a?'; convert it to UTF-8 first, or declare its single-octet charset in Content-Type");
 	SET(subject, "\xed\xa0\x80");
-	COMPOSE_ERR(&in, "subject is neither ASCII nor valid UTF-8, at '?'; convert it to UTF-8 first");
+	COMPOSE_ERR(&in, "subject is neither ASCII nor valid UTF-8, at '?'; convert it to UTF-8 first, or declare its single-octet charset in Content-Type");
 	SET(subject, "\xf4\x90\x80\x80");
-	COMPOSE_ERR(&in, "subject is neither ASCII nor valid UTF-8, at '?'; convert it to UTF-8 first");
+	COMPOSE_ERR(&in, "subject is neither ASCII nor valid UTF-8, at '?'; convert it to UTF-8 first, or declare its single-octet charset in Content-Type");
 	SET(subject, "ok \xe2\x82");
-	COMPOSE_ERR(&in, "subject is neither ASCII nor valid UTF-8, at 'ok ?'; convert it to UTF-8 first");
+	COMPOSE_ERR(&in, "subject is neither ASCII nor valid UTF-8, at 'ok ?'; convert it to UTF-8 first, or declare its single-octet charset in Content-Type");
 	smtp_composed_destroy(&c);
 }
 
@@ -620,6 +620,71 @@ static void test_head_limit(void)
 	free(block);
 }
 
+/* mail() parity: text lines in the block, an empty From, a non-UTF-8 subject. */
+static void test_mail_parity(void)
+{
+	smtp_compose_t in;
+	smtp_composed_t c;
+	smtp_error_t err;
+
+	compose_init(&in);
+	in.mail_parity = true;
+	in.from = "dflt@x.example";
+	SET(to, "a@x.example");
+	SET(subject, "Hi");
+	/* The header ends at KHeaders: the generated fields go before it, the
+	 * rest (a Bcc included) is body text followed by mail()'s empty line. */
+	SET(headers, "X-A: 1\nKHeaders\nBcc: hidden@x.example");
+	smtp_composed_init(&c);
+	CHECK_INT(smtp_message_compose(&in, &c, &err), SMTP_OK);
+	RCPTS(&c, "a@x.example");
+	CHECK(c.head.len > 4 && memcmp(c.head.data + c.head.len - 39, "\r\n\r\nKHeaders\r\nBcc: hidden@x.example\r\n\r\n", 39) == 0);
+	CHECK(memcmp(c.head.data, "To: a@x.example\r\nSubject: Hi\r\nX-A: 1\r\nFrom: dflt@x.example\r\n" DATE1,
+	             strlen("To: a@x.example\r\nSubject: Hi\r\nX-A: 1\r\nFrom: dflt@x.example\r\n" DATE1)) == 0);
+	/* Without mail_parity the line is refused, as before. */
+	in.mail_parity = false;
+	COMPOSE_ERR(&in, "additional headers: header line without ':': 'KHeaders'");
+	in.mail_parity = true;
+
+	/* An empty From is dropped and replaced as if absent. */
+	SET(headers, "From: \r\nX-A: 1");
+	CHECK_INT(smtp_message_compose(&in, &c, &err), SMTP_OK);
+	HEAD_IS(&c, "To: a@x.example\r\nSubject: Hi\r\nX-A: 1\r\nFrom: dflt@x.example\r\n" DATE1);
+	CHECK_STR(c.from_addr, "dflt@x.example");
+	/* A later From that is not empty is the From; the empty one is dropped. */
+	SET(headers, "From:\r\nFrom: real@y.example");
+	CHECK_INT(smtp_message_compose(&in, &c, &err), SMTP_OK);
+	HEAD_IS(&c, "To: a@x.example\r\nSubject: Hi\r\nFrom: real@y.example\r\n" DATE1);
+	CHECK_STR(c.from_addr, "real@y.example");
+
+	/* Latin-1 with a declared single-octet charset: encoded in it. */
+	SET(subject, "caf\xe9 cr\xe8me");
+	SET(headers, "Content-Type: text/plain; charset=\"ISO-8859-1\"");
+	CHECK_INT(smtp_message_compose(&in, &c, &err), SMTP_OK);
+	HEAD_IS(&c, "To: a@x.example\r\nSubject: =?ISO-8859-1?B?Y2Fm6SBjcuhtZQ==?=\r\n"
+	            "Content-Type: text/plain; charset=\"ISO-8859-1\"\r\nFrom: dflt@x.example\r\n" DATE1);
+	/* Without a declared charset: as written, as PHP's mail() sends it. */
+	SET(headers, "Content-Type: text/plain");
+	CHECK_INT(smtp_message_compose(&in, &c, &err), SMTP_OK);
+	HEAD_IS(&c, "To: a@x.example\r\nSubject: caf\xe9 cr\xe8me\r\n"
+	            "Content-Type: text/plain\r\nFrom: dflt@x.example\r\n" DATE1);
+	/* A multi-octet charset cannot be cut safely: as written too. */
+	SET(headers, "Content-Type: text/plain; charset=Shift_JIS");
+	CHECK_INT(smtp_message_compose(&in, &c, &err), SMTP_OK);
+	HEAD_IS(&c, "To: a@x.example\r\nSubject: caf\xe9 cr\xe8me\r\n"
+	            "Content-Type: text/plain; charset=Shift_JIS\r\nFrom: dflt@x.example\r\n" DATE1);
+	/* smtp_send() refuses rather than mislabel. */
+	in.mail_parity = false;
+	SET(headers, "Content-Type: text/plain");
+	COMPOSE_ERR(&in, "subject is neither ASCII nor valid UTF-8, at 'caf?'; convert it to UTF-8 first, or "
+	                 "declare its single-octet charset in Content-Type");
+	SET(headers, "Content-Type: text/plain; charset=windows-1252");
+	CHECK_INT(smtp_message_compose(&in, &c, &err), SMTP_OK);
+	HEAD_IS(&c, "To: a@x.example\r\nSubject: =?windows-1252?B?Y2Fm6SBjcuhtZQ==?=\r\n"
+	            "Content-Type: text/plain; charset=windows-1252\r\nFrom: dflt@x.example\r\n" DATE1);
+	smtp_composed_destroy(&c);
+}
+
 int main(void)
 {
 	test_mail_like();
@@ -632,5 +697,6 @@ int main(void)
 	test_encoded_subject_long();
 	test_long_lines();
 	test_head_limit();
+	test_mail_parity();
 	return check_report("message");
 }
