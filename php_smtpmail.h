@@ -297,6 +297,8 @@ void php_smtpmail_pool_init(HashTable *pool);
  * one way smtpmail names settings without keeping them (pool keys, spool
  * destinations, token cache identities). */
 void php_smtpmail_digest(const char *const *fields, size_t n, char out[65]);
+/* True when the pool holds a session that ends with this request (not persistent). */
+bool php_smtpmail_pool_has_request_sessions(void);
 /* End of request: closes the sessions that were not persistent. */
 void php_smtpmail_pool_request_end(void);
 /* Closes every kept session, persistent ones too (QUIT first); returns how many. */

@@ -380,6 +380,40 @@ static PHP_RINIT_FUNCTION(smtpmail)
 	return SUCCESS;
 }
 
+/*
+ * QUIT off the user's path. A session that is not persistent ends at request
+ * end with QUIT and, as RFC 5321 4.1.1.10 asks, a wait for its 221: one round
+ * trip to the relay. PHP-FPM hands the response to the web server only when
+ * the SAPI deactivates (sapi_cgi_deactivate calls fcgi_finish_request), which
+ * php_request_shutdown() does after every module's RSHUTDOWN and after the
+ * post-deactivate hooks too (main/main.c: steps 5, 11, 12, the same order in
+ * PHP 8.2 to 8.5 and master), so neither hook is past the response by itself.
+ * fastcgi_finish_request(), which FPM gives scripts for this purpose, ends the
+ * response at once: called here, after the script, its shutdown functions,
+ * destructors and output buffers are done, the page reaches the web server
+ * before the QUIT. Only on FPM, and only when a session is left to close:
+ * elsewhere (php -S, Apache's handler, php-cgi) the response is still open
+ * until after the modules' hooks and nothing changes.
+ */
+static void finish_response_before_quit(void)
+{
+	zend_function *fn;
+	zval rv;
+
+	if (sapi_module.name == NULL || strcmp(sapi_module.name, "fpm-fcgi") != 0 || SG(server_context) == NULL
+	    || !php_smtpmail_pool_has_request_sessions()) {
+		return;
+	}
+	/* Absent when disable_functions names it: then the response waits, as before. */
+	fn = zend_hash_str_find_ptr(CG(function_table), "fastcgi_finish_request", sizeof("fastcgi_finish_request") - 1);
+	if (fn == NULL || fn->type != ZEND_INTERNAL_FUNCTION || EG(exception) != NULL) {
+		return;
+	}
+	ZVAL_UNDEF(&rv);
+	zend_call_known_function(fn, NULL, NULL, &rv, 0, NULL, NULL);
+	zval_ptr_dtor(&rv);
+}
+
 static PHP_RSHUTDOWN_FUNCTION(smtpmail)
 {
 	php_smtpmail_quiet_t q;
@@ -387,6 +421,7 @@ static PHP_RSHUTDOWN_FUNCTION(smtpmail)
 	php_smtpmail_quiet_begin(&q);
 	/* A send that a fatal error or a timeout unwound. */
 	php_smtpmail_send_request_end();
+	finish_response_before_quit();
 	/* Sessions kept within this request end here (QUIT); persistent ones stay. */
 	php_smtpmail_pool_request_end();
 	php_smtpmail_quiet_end(&q);

@@ -315,6 +315,18 @@ void php_smtpmail_pool_init(HashTable *pool)
 	zend_hash_init(pool, 4, NULL, NULL, 1);
 }
 
+bool php_smtpmail_pool_has_request_sessions(void)
+{
+	php_smtpmail_conn *conn;
+
+	ZEND_HASH_FOREACH_PTR(&SMTPMAIL_G(pool), conn) {
+		if (!conn->persistent) {
+			return true;
+		}
+	} ZEND_HASH_FOREACH_END();
+	return false;
+}
+
 void php_smtpmail_pool_request_end(void)
 {
 	php_smtpmail_conn *conn;
