@@ -386,8 +386,9 @@ static PHP_RINIT_FUNCTION(smtpmail)
  * trip to the relay. PHP-FPM hands the response to the web server only when
  * the SAPI deactivates (sapi_cgi_deactivate calls fcgi_finish_request), which
  * php_request_shutdown() does after every module's RSHUTDOWN and after the
- * post-deactivate hooks too (main/main.c: steps 5, 11, 12, the same order in
- * PHP 8.2 to 8.5 and master), so neither hook is past the response by itself.
+ * post-deactivate hooks too (main/main.c, its steps 5, 11 and 12; measured on
+ * FPM 8.2: a post-deactivate hook that sleeps delays END_REQUEST as long), so
+ * neither hook is past the response by itself.
  * fastcgi_finish_request(), which FPM gives scripts for this purpose, ends the
  * response at once: called here, after the script, its shutdown functions,
  * destructors and output buffers are done, the page reaches the web server
