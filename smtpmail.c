@@ -77,6 +77,7 @@ PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY("smtpmail.spool_dir", "", PHP_INI_SYSTEM, OnUpdateString, spool_dir, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_BOOLEAN("smtpmail.deferred", "0", PHP_INI_SYSTEM, OnUpdateBool, deferred, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.spool_max_age", "432000", PHP_INI_SYSTEM, OnUpdateLong, spool_max_age, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_BOOLEAN("smtpmail.pipeline_auth", "1", PHP_INI_SYSTEM, OnUpdateBool, pipeline_auth, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_BOOLEAN("smtpmail.persistent", "0", PHP_INI_SYSTEM, OnUpdateBool, persistent, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.persistent_idle", "30", PHP_INI_SYSTEM, OnUpdateLong, persistent_idle, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.persistent_max_messages", "100", PHP_INI_SYSTEM, OnUpdateLong, persistent_max_messages, zend_smtpmail_globals, smtpmail_globals)
@@ -339,11 +340,13 @@ static PHP_GINIT_FUNCTION(smtpmail)
 #endif
 	memset(smtpmail_globals, 0, sizeof(*smtpmail_globals));
 	php_smtpmail_pool_init(&smtpmail_globals->pool);
+	zend_hash_init(&smtpmail_globals->auth_unpipelined, 4, NULL, NULL, 1);
 }
 
 static PHP_GSHUTDOWN_FUNCTION(smtpmail)
 {
 	php_smtpmail_pool_destroy(&smtpmail_globals->pool);
+	zend_hash_destroy(&smtpmail_globals->auth_unpipelined);
 }
 
 static PHP_MINIT_FUNCTION(smtpmail)
