@@ -12,6 +12,7 @@
 #include "php.h"
 #include "zend_exceptions.h"
 #include "zend_smart_str.h"
+#include "fopen_wrappers.h"
 
 #include "php_smtpmail.h"
 #include "smtp_core/smtp_addr.h"
@@ -104,10 +105,25 @@ static zend_class_entry *exception_class(smtp_stage_t stage)
 
 /* The one place a core error becomes PHP's (STYLE 12): an exception for
  * smtp_send(), false plus a warning for mail(). */
+/* Whether the server's text (already printable) contains needle, ignoring ASCII case. */
+static bool text_has(const char *text, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *text != '\0'; text++) {
+		if (strncasecmp(text, needle, n) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The likely fix for the failures people meet most (STYLE 8: the policy of
  * wording lives here, in one place). NULL when there is nothing useful to add. */
 static const char *failure_hint(const smtp_error_t *err, const smtpmail_settings_t *relay)
 {
+	bool has_credentials = relay->username != NULL || relay->oauth_token != NULL || php_smtpmail_oauth_configured(relay);
+
 	switch (err->stage) {
 	case SMTP_STAGE_CONNECT:
 		if (strstr(err->message, "refused") != NULL) {
@@ -122,9 +138,45 @@ static const char *failure_hint(const smtp_error_t *err, const smtpmail_settings
 		}
 		return NULL;
 	case SMTP_STAGE_GREETING:
-		if (err->rc == SMTP_E_TIMEOUT && relay->tls != SMTP_TLS_IMPLICIT) {
+		if ((err->rc == SMTP_E_TIMEOUT || err->rc == SMTP_E_TLS) && relay->tls != SMTP_TLS_IMPLICIT) {
 			return relay->port == 465 ? "port 465 speaks TLS from the first byte: use tls=implicit"
 			                          : "a port that expects TLS from the first byte needs tls=implicit";
+		}
+		/* RFC 5321 4.2.2: 421, service not available, closing the channel. */
+		if (err->code == 421) {
+			return "the relay is busy or limits connections (too many at once from this address, or a rate "
+			       "limit): try again later, send fewer at once, or keep sessions (smtpmail.persistent)";
+		}
+		return NULL;
+	case SMTP_STAGE_MAIL:
+		/* RFC 4954 6: 530 5.7.0, authentication required. */
+		if (err->code == 530) {
+			if (has_credentials) {
+				return "the relay wants AUTH before MAIL, and this session did authenticate: the account may "
+				       "not submit here; ask the relay's administrator";
+			}
+			return relay->redirected
+			       ? "the relay wants AUTH before MAIL: pass options[\"username\"] and options[\"password\"] (a "
+			         "call that changes the destination does not use the php.ini credentials)"
+			       : "the relay wants AUTH before MAIL: set smtpmail.username and smtpmail.password";
+		}
+		/* Microsoft 365: 5.7.60 SendAsDenied; Postfix and others: 5.7.1 with
+		 * 550 or 553 ("not owned by user"). */
+		if (strcmp(err->enhanced, "5.7.60") == 0 || text_has(err->message, "SendAsDenied")
+		    || ((err->code == 550 || err->code == 553) && strcmp(err->enhanced, "5.7.1") == 0)) {
+			return "the envelope sender is not allowed for this account: send as the account's own address, or "
+			       "one it may send as (smtpmail.from, options[\"from\"], mail()'s -f)";
+		}
+		return NULL;
+	case SMTP_STAGE_RCPT:
+		/* Postfix: 554 5.7.1 Relay access denied; Exim: 550 relay not
+		 * permitted; Microsoft 365: 550 5.7.54 Unable to relay. */
+		if (err->code >= 550 && (text_has(err->message, "relay access denied") || text_has(err->message, "relay not permitted")
+		                         || text_has(err->message, "unable to relay") || strcmp(err->enhanced, "5.7.54") == 0)) {
+			return has_credentials
+			       ? "the relay does not relay for this account to that domain: check what the account may send to"
+			       : "the relay does not relay for this client: authenticate (smtpmail.username and smtpmail.password) "
+			         "on its submission port, 587 or 465";
 		}
 		return NULL;
 	case SMTP_STAGE_AUTH:
@@ -467,7 +519,23 @@ static void log_outcome(const smtpmail_job_t *job, const smtpmail_input_t *in, c
 	}
 }
 
-/* Writes the job's message into the spool for smtp_spool_flush() to send later. */
+smtp_rc_t php_smtpmail_spool_dir(char *out, smtp_error_t *err)
+{
+	const char *dir = SMTPMAIL_G(spool_dir);
+
+	if (dir == NULL || dir[0] == '\0') {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_NONE, 0, "smtpmail.spool_dir is not set");
+	}
+	/* CWD_EXPAND: "." and ".." resolved by the text, symlinks left to the
+	 * spool's own checks, as they are for an absolute setting. */
+	if (expand_filepath_with_mode(dir, out, NULL, 0, CWD_EXPAND) == NULL) {
+		return smtp_error_set(err, SMTP_E_IO, SMTP_STAGE_NONE, 0,
+		                      "spool: smtpmail.spool_dir %s cannot be made absolute (PHP's current directory is "
+		                      "gone, or the path is too long)", dir);
+	}
+	return SMTP_OK;
+}
+
 /* Writes the job's message into the spool for smtp_spool_flush() to send
  * later, for the recipients in rcpts[0..n). */
 static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in,
@@ -476,9 +544,10 @@ static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_settings_t 
 {
 	smtp_piece_t pieces[2];
 	char dest[65];
-	smtp_rc_t rc = smtp_spool_prepare(SMTPMAIL_G(spool_dir), err);
+	char dir[MAXPATHLEN];
+	smtp_rc_t rc;
 
-	if (rc != SMTP_OK) {
+	if ((rc = php_smtpmail_spool_dir(dir, err)) != SMTP_OK || (rc = smtp_spool_prepare(dir, err)) != SMTP_OK) {
 		return rc;
 	}
 	php_smtpmail_dest_token(s, dest);
@@ -486,7 +555,7 @@ static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_settings_t 
 	pieces[0].len = job->composed.head.len;
 	pieces[1].data = in->message;
 	pieces[1].len = in->message_len;
-	return smtp_spool_write_for(SMTPMAIL_G(spool_dir), dest[0] != '\0' ? dest : NULL, job->envelope_from, rcpts, n,
+	return smtp_spool_write_for(dir, dest[0] != '\0' ? dest : NULL, job->envelope_from, rcpts, n,
 	                            pieces, 2, (uint64_t)time(NULL), unknown_outcome, id, err);
 }
 
@@ -821,7 +890,8 @@ static smtp_rc_t flush_quietly(const smtpmail_settings_t *s, const char *dir, bo
 			 * flusher with those settings, and never goes anywhere else. */
 			counts->skipped++;
 		} else if ((!force && msg->next_attempt > (uint64_t)time(NULL)) || (limit > 0 && (zend_long)tried >= limit)) {
-			counts->deferred++;
+			/* Not tried: a message waiting out its back-off is no new failure. */
+			counts->waiting++;
 		} else {
 			tried++;
 			go_on = flush_one(s, msg, counts);
