@@ -121,6 +121,7 @@ ZEND_BEGIN_MODULE_GLOBALS(smtpmail)
 	char *spool_dir;
 	bool deferred;
 	zend_long spool_max_age;
+	bool pipeline_auth;
 	bool persistent;
 	zend_long persistent_idle;
 	zend_long persistent_max_messages;
@@ -133,6 +134,10 @@ ZEND_BEGIN_MODULE_GLOBALS(smtpmail)
 	bool log_trouble_reported;
 	/* Idle open sessions by settings key (php_smtpmail_conn *). */
 	HashTable pool;
+	/* Settings keys whose relay refused AUTH pipelined with the envelope:
+	 * their sessions authenticate in a round trip of their own, for the
+	 * life of this process (or thread). */
+	HashTable auth_unpipelined;
 	/* Makes each persistent stream's id unique in this thread's persistent
 	 * list (a static counter would be a data race in a ZTS build). */
 	zend_ulong persistent_serial;
@@ -320,6 +325,11 @@ void php_smtpmail_pool_init(HashTable *pool);
  * one way smtpmail names settings without keeping them (pool keys, spool
  * destinations, token cache identities). */
 void php_smtpmail_digest(const char *const *fields, size_t n, char out[65]);
+/* True when the pool holds a session that ends with this request (not persistent). */
+bool php_smtpmail_pool_has_request_sessions(void);
+/* The relay of conn's settings refused AUTH pipelined with the envelope: the
+ * next sessions with these settings authenticate on their own. */
+void php_smtpmail_pool_no_pipelined_auth(const php_smtpmail_conn *conn);
 /* End of request: closes the sessions that were not persistent. */
 void php_smtpmail_pool_request_end(void);
 /* Closes every kept session, persistent ones too (QUIT first); returns how many. */

@@ -91,6 +91,7 @@ PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY("smtpmail.spool_dir", "", PHP_INI_SYSTEM, OnUpdateString, spool_dir, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_BOOLEAN("smtpmail.deferred", "0", PHP_INI_SYSTEM, OnUpdateBool, deferred, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.spool_max_age", "432000", PHP_INI_SYSTEM, OnUpdateLong, spool_max_age, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_BOOLEAN("smtpmail.pipeline_auth", "1", PHP_INI_SYSTEM, OnUpdateBool, pipeline_auth, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_BOOLEAN("smtpmail.persistent", "0", PHP_INI_SYSTEM, OnUpdateBool, persistent, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.persistent_idle", "30", PHP_INI_SYSTEM, OnUpdateLong, persistent_idle, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.persistent_max_messages", "100", PHP_INI_SYSTEM, OnUpdateLong, persistent_max_messages, zend_smtpmail_globals, smtpmail_globals)
@@ -406,11 +407,13 @@ static PHP_GINIT_FUNCTION(smtpmail)
 #endif
 	memset(smtpmail_globals, 0, sizeof(*smtpmail_globals));
 	php_smtpmail_pool_init(&smtpmail_globals->pool);
+	zend_hash_init(&smtpmail_globals->auth_unpipelined, 4, NULL, NULL, 1);
 }
 
 static PHP_GSHUTDOWN_FUNCTION(smtpmail)
 {
 	php_smtpmail_pool_destroy(&smtpmail_globals->pool);
+	zend_hash_destroy(&smtpmail_globals->auth_unpipelined);
 }
 
 static PHP_MINIT_FUNCTION(smtpmail)
@@ -447,6 +450,41 @@ static PHP_RINIT_FUNCTION(smtpmail)
 	return SUCCESS;
 }
 
+/*
+ * QUIT off the user's path. A session that is not persistent ends at request
+ * end with QUIT and, as RFC 5321 4.1.1.10 asks, a wait for its 221: one round
+ * trip to the relay. PHP-FPM hands the response to the web server only when
+ * the SAPI deactivates (sapi_cgi_deactivate calls fcgi_finish_request), which
+ * php_request_shutdown() does after every module's RSHUTDOWN and after the
+ * post-deactivate hooks too (main/main.c, its steps 5, 11 and 12; measured on
+ * FPM 8.2: a post-deactivate hook that sleeps delays END_REQUEST as long), so
+ * neither hook is past the response by itself.
+ * fastcgi_finish_request(), which FPM gives scripts for this purpose, ends the
+ * response at once: called here, after the script, its shutdown functions,
+ * destructors and output buffers are done, the page reaches the web server
+ * before the QUIT. Only on FPM, and only when a session is left to close:
+ * elsewhere (php -S, Apache's handler, php-cgi) the response is still open
+ * until after the modules' hooks and nothing changes.
+ */
+static void finish_response_before_quit(void)
+{
+	zend_function *fn;
+	zval rv;
+
+	if (sapi_module.name == NULL || strcmp(sapi_module.name, "fpm-fcgi") != 0 || SG(server_context) == NULL
+	    || !php_smtpmail_pool_has_request_sessions()) {
+		return;
+	}
+	/* Absent when disable_functions names it: then the response waits, as before. */
+	fn = zend_hash_str_find_ptr(CG(function_table), "fastcgi_finish_request", sizeof("fastcgi_finish_request") - 1);
+	if (fn == NULL || fn->type != ZEND_INTERNAL_FUNCTION || EG(exception) != NULL) {
+		return;
+	}
+	ZVAL_UNDEF(&rv);
+	zend_call_known_function(fn, NULL, NULL, &rv, 0, NULL, NULL);
+	zval_ptr_dtor(&rv);
+}
+
 static PHP_RSHUTDOWN_FUNCTION(smtpmail)
 {
 	php_smtpmail_quiet_t q;
@@ -454,6 +492,7 @@ static PHP_RSHUTDOWN_FUNCTION(smtpmail)
 	php_smtpmail_quiet_begin(&q);
 	/* A send that a fatal error or a timeout unwound. */
 	php_smtpmail_send_request_end();
+	finish_response_before_quit();
 	/* Sessions kept within this request end here (QUIT); persistent ones stay. */
 	php_smtpmail_pool_request_end();
 	php_smtpmail_quiet_end(&q);

@@ -299,8 +299,16 @@ static smtp_rc_t deliver(smtpmail_job_t *job, const smtpmail_settings_t *setting
 
 	if (rc == SMTP_OK) {
 		rc = transaction(job, in, err);
-		if (rc != SMTP_OK && smtp_policy_is_stale_session(err, reused, job->result.data_sent)) {
-			php_smtpmail_conn_close(job->conn, false);
+		/* A relay that did not take AUTH pipelined with the envelope got no
+		 * message either: a new session that authenticates on its own goes
+		 * once more, and later sessions to it do the same. */
+		bool unpipelined = rc != SMTP_OK && !job->result.data_sent
+		                   && smtp_session_auth_pipeline_refused(job->conn->session);
+		if (unpipelined) {
+			php_smtpmail_pool_no_pipelined_auth(job->conn);
+		}
+		if (rc != SMTP_OK && (unpipelined || smtp_policy_is_stale_session(err, reused, job->result.data_sent))) {
+			php_smtpmail_conn_close(job->conn, unpipelined);
 			job->conn = NULL;
 			smtp_send_result_destroy(&job->result);
 			smtp_error_clear(err);

@@ -52,6 +52,10 @@ struct smtp_session {
 	bool dead;     /* saw an error: refuses further transactions */
 	bool in_sync;  /* every reply to what was sent has been read: QUIT still makes sense */
 	unsigned auth_mech;
+	bool pipeline_auth;          /* allowed to send AUTH in the first transaction's group */
+	bool auth_deferred;          /* authenticated, but AUTH rides in the next transaction's group */
+	bool auth_pipeline_refused;  /* the server did not take AUTH pipelined with the envelope */
+	char auth_prefix[32];        /* "AUTH PLAIN ": the traced (redacted) start of the deferred line */
 
 	smtp_trace_fn trace;
 	void *trace_ctx;
@@ -102,6 +106,7 @@ smtp_session_t *smtp_session_new(const smtp_session_config_t *cfg, const smtp_tr
 	s->token = dup_or_null(cfg->oauth_token);
 	s->sasl_host = dup_or_null(cfg->sasl_host);
 	s->sasl_port = cfg->sasl_port;
+	s->pipeline_auth = cfg->pipeline_auth;
 	s->data_buf = malloc(SMTP_SESSION_DATA_CHUNK);
 	smtp_reply_parser_init(&s->parser);
 	smtp_buf_init(&s->out, SMTP_SESSION_OUT_MAX);
@@ -150,6 +155,11 @@ const smtp_caps_t *smtp_session_caps(const smtp_session_t *s)
 bool smtp_session_is_tls(const smtp_session_t *s)
 {
 	return s->tls_active;
+}
+
+bool smtp_session_auth_pipeline_refused(const smtp_session_t *s)
+{
+	return s != NULL && s->auth_pipeline_refused;
 }
 
 unsigned smtp_session_auth_mech(const smtp_session_t *s)
@@ -545,18 +555,18 @@ static bool initial_fits(const smtp_sasl_mech_t *m, size_t payload_len)
 	return strlen("AUTH ") + strlen(m->name) + 1 + payload_len + 2 <= SMTP_COMMAND_LINE_MAX;
 }
 
-/* One AUTH exchange, driven by the mechanism's row in smtp_sasl.c's table:
- * responses go out as the server asks (334), each built, sent and wiped; a
- * 334 after the last response is a token mechanism's error report, answered
- * so the final 535 comes. */
-static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
+static void sasl_cred(const smtp_session_t *s, smtp_sasl_cred_t *cred)
 {
-	smtp_buf_t payload;
-	smtp_rc_t rc;
-	unsigned mech, step = 0;
-	const smtp_sasl_mech_t *m;
-	smtp_sasl_cred_t cred;
-	char verb[32];
+	cred->user = s->user;
+	cred->secret = s->token != NULL ? s->token : (s->password != NULL ? s->password : "");
+	cred->host = s->sasl_host;
+	cred->port = s->sasl_port;
+}
+
+/* Checks that credentials may be sent and picks the mechanism (s->auth_mech). */
+static smtp_rc_t choose_mechanism(smtp_session_t *s, smtp_error_t *err)
+{
+	unsigned mech;
 
 	if (!s->tls_active && !s->allow_cleartext_auth) {
 		return die(s, smtp_error_set(err, SMTP_E_AUTH, SMTP_STAGE_AUTH, 0,
@@ -570,8 +580,7 @@ static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
 	}
 	mech = smtp_sasl_choose(s->caps.auth & (s->auth_allowed != 0 ? s->auth_allowed : ~0u), s->token != NULL,
 	                        s->tls_active);
-	m = smtp_sasl_mech(mech);
-	if (m == NULL) {
+	if (smtp_sasl_mech(mech) == NULL) {
 		return die(s, smtp_error_set(err, SMTP_E_AUTH, SMTP_STAGE_AUTH, 0,
 		                             "no usable AUTH mechanism: the server offers %s; smtpmail %s%s",
 		                             s->caps.auth_offered[0] != '\0' ? s->caps.auth_offered : "none",
@@ -580,10 +589,49 @@ static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
 		                             s->auth_allowed != 0 ? ", of which the auth setting allows only some" : ""), true);
 	}
 	s->auth_mech = mech;
-	cred.user = s->user;
-	cred.secret = s->token != NULL ? s->token : (s->password != NULL ? s->password : "");
-	cred.host = s->sasl_host;
-	cred.port = s->sasl_port;
+	return SMTP_OK;
+}
+
+/* Whether AUTH can wait for the first transaction and go out in its
+ * pipelined group (RFC 2920 3.1): the server pipelines, and the mechanism
+ * completes with its initial response alone (PLAIN, XOAUTH2, OAUTHBEARER),
+ * one line that fits. A mechanism that answers challenges (LOGIN, CRAM-MD5)
+ * must read a 334 before it can say more, so it cannot. */
+static bool may_defer_auth(const smtp_session_t *s)
+{
+	const smtp_sasl_mech_t *m = smtp_sasl_mech(s->auth_mech);
+	smtp_sasl_cred_t cred;
+	smtp_buf_t payload;
+	smtp_error_t ignored;
+	bool fits;
+
+	if (!s->pipeline_auth || !s->caps.pipelining || m == NULL || !m->initial || m->responses != 1) {
+		return false;
+	}
+	sasl_cred(s, &cred);
+	smtp_buf_init(&payload, SMTP_AUTH_LINE_MAX);
+	fits = m->respond(&payload, 0, "", 0, &cred, &ignored) == SMTP_OK && initial_fits(m, payload.len);
+	if (payload.data != NULL) {
+		OPENSSL_cleanse(payload.data, payload.cap);
+	}
+	smtp_buf_destroy(&payload);
+	return fits;
+}
+
+/* One AUTH exchange with the mechanism choose_mechanism() picked, driven by
+ * its row in smtp_sasl.c's table: responses go out as the server asks (334),
+ * each built, sent and wiped; a 334 after the last response is a token
+ * mechanism's error report, answered so the final 535 comes. */
+static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
+{
+	smtp_buf_t payload;
+	smtp_rc_t rc;
+	unsigned step = 0;
+	const smtp_sasl_mech_t *m = smtp_sasl_mech(s->auth_mech);
+	smtp_sasl_cred_t cred;
+	char verb[32];
+
+	sasl_cred(s, &cred);
 	snprintf(verb, sizeof(verb), "AUTH %s", m->name);
 	smtp_buf_init(&payload, SMTP_AUTH_LINE_MAX);
 
@@ -634,6 +682,65 @@ static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
 	return reply(s)->code == 235 ? SMTP_OK : auth_failed(s, err);
 }
 
+/* AUTH as the lead of the first transaction's pipelined group: the line is
+ * queued (redacted in the trace, wiped after the write) with MAIL, RCPT and
+ * DATA behind it. */
+static smtp_rc_t auth_lead_queue(smtp_session_t *s, void *ctx, smtp_error_t *err)
+{
+	const smtp_sasl_mech_t *m = smtp_sasl_mech(s->auth_mech);
+	smtp_sasl_cred_t cred;
+	smtp_buf_t payload;
+	smtp_rc_t rc;
+
+	(void)ctx;
+	sasl_cred(s, &cred);
+	smtp_buf_init(&payload, SMTP_AUTH_LINE_MAX);
+	rc = m->respond(&payload, 0, "", 0, &cred, err);
+	if (rc == SMTP_OK) {
+		snprintf(s->auth_prefix, sizeof(s->auth_prefix), "AUTH %s ", m->name);
+		rc = queue_command(s, s->auth_prefix, payload.data, payload.len, SMTP_AUTH_LINE_MAX, SMTP_STAGE_AUTH, err);
+	}
+	if (payload.data != NULL) {
+		OPENSSL_cleanse(payload.data, payload.cap);
+	}
+	smtp_buf_destroy(&payload);
+	if (rc == SMTP_OK) {
+		s->redact_prefix = s->auth_prefix;
+		s->redact_end = s->out.len;
+	}
+	return rc;
+}
+
+/* RFC 4954 6: the replies that judge the credentials themselves. Any other
+ * answer to a pipelined AUTH (a sequence or syntax error, as from a server
+ * that takes no command behind AUTH) says nothing of them. */
+static bool is_credentials_verdict(int code)
+{
+	return code == 535 || code == 534 || code == 538 || code == 454 || code == 530;
+}
+
+/* Judges the reply to the pipelined AUTH. 235: on with the envelope. A 334
+ * is a token mechanism's error report (RFC 7628 3.2.3): the server took the
+ * MAIL line behind AUTH as the client's answer to it, and its reply to that
+ * line is the verdict. */
+static smtp_rc_t auth_lead_check(smtp_session_t *s, void *ctx, smtp_error_t *err)
+{
+	(void)ctx;
+	if (reply(s)->code == 235) {
+		return SMTP_OK;
+	}
+	if (reply(s)->code == 334) {
+		/* Whatever follows is one reply short of what was sent: no QUIT. */
+		s->in_sync = false;
+		if (read_reply(s, SMTP_STAGE_AUTH, err) != SMTP_OK) {
+			return die(s, SMTP_E_PROTOCOL, false);
+		}
+	} else if (!is_credentials_verdict(reply(s)->code)) {
+		s->auth_pipeline_refused = true;
+	}
+	return auth_failed(s, err);
+}
+
 smtp_rc_t smtp_session_open(smtp_session_t *s, smtp_error_t *err)
 {
 	smtp_rc_t rc;
@@ -655,7 +762,13 @@ smtp_rc_t smtp_session_open(smtp_session_t *s, smtp_error_t *err)
 		rc = start_tls(s, err);
 	}
 	if (rc == SMTP_OK && needs_auth(s)) {
-		rc = authenticate(s, err);
+		rc = choose_mechanism(s, err);
+		if (rc == SMTP_OK && may_defer_auth(s)) {
+			/* One round trip fewer: AUTH goes out with the first envelope. */
+			s->auth_deferred = true;
+		} else if (rc == SMTP_OK) {
+			rc = authenticate(s, err);
+		}
 	}
 	if (rc != SMTP_OK) {
 		return die(s, rc, s->in_sync);
@@ -889,7 +1002,9 @@ static void drain_replies(smtp_session_t *s, size_t owed)
 	}
 	for (i = 0; i < owed && read_reply(s, SMTP_STAGE_RCPT, NULL) == SMTP_OK; i++) {
 	}
-	if (i < owed) {
+	/* A 354 to the group's DATA leaves the server waiting for a message that
+	 * will not come (it accepted recipients after a refused AUTH or MAIL). */
+	if (i < owed || (owed > 0 && reply(s)->code == 354)) {
 		s->in_sync = false;
 	}
 }
@@ -907,6 +1022,11 @@ static smtp_rc_t read_envelope_replies(smtp_session_t *s, const envelope_t *env,
 		smtp_rc_t rc = read_reply(s, step_stage(env, step), err);
 
 		if (rc != SMTP_OK) {
+			/* A server that hangs up or garbles instead of answering the lead
+			 * (AUTH) did not take the commands behind it. */
+			if (step == STEP_LEAD && (rc == SMTP_E_CLOSED || rc == SMTP_E_IO || rc == SMTP_E_PROTOCOL)) {
+				s->auth_pipeline_refused = true;
+			}
 			return rc;
 		}
 		if (step == STEP_LEAD || step == STEP_MAIL) {
@@ -1044,6 +1164,11 @@ static smtp_rc_t transaction(smtp_session_t *s, const char *from, const char *co
 		                      total, (unsigned long long)s->caps.size);
 	}
 	env.lead = NULL;
+	if (s->auth_deferred) {
+		static const envelope_lead_t auth_lead = {SMTP_STAGE_AUTH, auth_lead_queue, auth_lead_check, NULL};
+		env.lead = &auth_lead;
+		s->auth_deferred = false;
+	}
 	env.from = from;
 	env.mail_params = "";
 	env.rcpts = rcpts;

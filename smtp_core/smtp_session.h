@@ -48,6 +48,10 @@ typedef struct {
 	bool allow_cleartext_auth;   /* only when the user explicitly chose tls=none */
 	unsigned auth_allowed;       /* SMTP_AUTH_* bits the user allows; 0 = any */
 	unsigned timeout_ms;         /* deadline for each reply and each write */
+	/* With PIPELINING and a mechanism that completes in its initial response
+	 * (PLAIN, XOAUTH2, OAUTHBEARER), AUTH goes out with the first transaction's
+	 * MAIL, RCPT and DATA in one write instead of in a round trip of its own. */
+	bool pipeline_auth;
 } smtp_session_config_t;
 
 typedef struct smtp_session smtp_session_t;
@@ -133,6 +137,11 @@ bool smtp_session_is_usable(const smtp_session_t *s);
 const smtp_caps_t *smtp_session_caps(const smtp_session_t *s);
 /* True once TLS is active (implicit or STARTTLS). */
 bool smtp_session_is_tls(const smtp_session_t *s);
+/* True when the server did not take AUTH pipelined with the envelope: it
+ * answered with something other than a verdict on the credentials (a sequence
+ * or syntax error), garbled, or hung up. Nothing of the message was sent; a
+ * new session without pipeline_auth may try again. */
+bool smtp_session_auth_pipeline_refused(const smtp_session_t *s);
 /* The mechanism used for AUTH (SMTP_AUTH_* bit), 0 when none was. */
 unsigned smtp_session_auth_mech(const smtp_session_t *s);
 
