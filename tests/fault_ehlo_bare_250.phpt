@@ -48,6 +48,8 @@ Subject: Fault test\r\n
 Date: Mon, 02 Mar 2026 10:00:00 +0000\r\n
 Message-ID: <fault@example.org>\r\n
 From: sender@example.org\r\n
+MIME-Version: 1.0\r\n
+Content-Transfer-Encoding: 7bit\r\n
 \r\n
 Hello from the fault tests.\r\n
 .\r\n

@@ -39,7 +39,11 @@ var_dump(mail("$box@smtpmail.test", 'multipart', $body, $headers));
 smtp_send_raw("$box-from@smtpmail.test", ["$box@smtpmail.test"],
     "From: $box-from@smtpmail.test\nSubject: raw multipart\n$headers\n\n$body", relay_submission_options());
 
-foreach (relay_wait_exactly($box, 2) as $msg) {
+/* Postfix may deliver the two in either order: report them by Subject. */
+$msgs = relay_wait_exactly($box, 2);
+usort($msgs, fn($x, $y) => strcmp(relay_header(relay_split($x)[0], 'Subject')[0],
+                                  relay_header(relay_split($y)[0], 'Subject')[0]));
+foreach ($msgs as $msg) {
     [$h, $b] = relay_split($msg);
     echo relay_header($h, 'Subject')[0], ": longest body line ", mime_longest_line($b), "\n";
     $leaves = mime_leaves($msg);
