@@ -559,8 +559,11 @@ static void settle_pause(const char *dest, const smtp_spool_pause_t *pause, cons
 		next.strikes = pause->strikes + 1;
 		snprintf(next.reason, sizeof(next.reason), "[%s] %s: %s (%s)", smtp_stage_name(a->err.stage), a->peer,
 		         a->err.message, a->v.meaning != NULL ? a->v.meaning : "throttling");
-		/* Advice only: a spool that cannot take it will fail the message's own write too. */
-		smtp_spool_pause_write(SMTPMAIL_G(spool_dir), dest, &next, NULL);
+		/* Advice only: a spool that cannot take it will fail the message's own
+		 * write too. The first message of a new install finds no spool yet. */
+		if (smtp_spool_prepare(SMTPMAIL_G(spool_dir), NULL) == SMTP_OK) {
+			smtp_spool_pause_write(SMTPMAIL_G(spool_dir), dest, &next, NULL);
+		}
 	} else if (a->v.verdict == SMTP_VERDICT_SENT && (pause->until != 0 || pause->strikes != 0)) {
 		smtp_spool_pause_clear(SMTPMAIL_G(spool_dir), dest);
 	}
