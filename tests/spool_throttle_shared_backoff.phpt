@@ -49,7 +49,7 @@ echo "queued: $queued\n";
 
 /* The flusher honours the back-off: nothing tried, all deferred (again no server). */
 $r = smtp_spool_flush();
-echo "flush during the back-off: sent {$r['sent']}, deferred {$r['deferred']}, failed {$r['failed']}\n";
+echo "flush during the back-off: sent {$r['sent']}, deferred {$r['deferred']}, waiting {$r['waiting']}, failed {$r['failed']}\n";
 echo 'still queued: ', count(spool_queue($dir)), ', tries recorded: ', array_sum(array_column(spool_queue($dir), 'attempts')), "\n";
 
 /* A throttling reply met by the flusher stops it there and backs off again, longer. */
@@ -113,7 +113,7 @@ server: ok
   reply: server refused EHLO: 421 4.3.0 Temporary System Problem.  Try again later (the relay turns us away for now (Gmail answers bursts this way))
   next send: spooled=true, not tried: the relay throttled us and is left alone
 queued: 12
-flush during the back-off: sent 0, deferred 12, failed 0
+flush during the back-off: sent 0, deferred 0, waiting 12, failed 0
 still queued: 12, tries recorded: 0
 server: ok
 forced flush, throttled again: sent 0, deferred 12; back-off now 120 s
