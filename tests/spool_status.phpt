@@ -21,10 +21,11 @@ function show(): void
     $s = smtp_spool_status();
     $now = time();
     foreach ($s as $k => $v) {
+        /* Relative to now, with room for a slow machine. */
         if ($k === 'oldest_age' && $s['queued'] > 0) {
-            $v = $v <= 5 ? 'a few seconds' : $v;
+            $v = $v < 60 ? 'under a minute' : $v;
         } elseif ($k === 'next_attempt' && $v !== null) {
-            $v = abs($v - $now) <= 5 ? 'now' : ($v - $now > 55 && $v - $now <= 60 ? 'in a minute' : $v - $now);
+            $v = $v <= $now && $v > $now - 60 ? 'due' : ($v > $now && $v <= $now + 60 ? 'within a minute' : $v - $now);
         }
         echo "  $k: ", var_export($v, true), "\n";
     }
@@ -93,8 +94,8 @@ spooled:
   queued: 1
   deferred: 0
   failed: 0
-  oldest_age: 'a few seconds'
-  next_attempt: 'now'
+  oldest_age: 'under a minute'
+  next_attempt: 'due'
   last_error: NULL
   backoff_until: NULL
 server: ok
@@ -102,8 +103,8 @@ deferred:
   queued: 1
   deferred: 1
   failed: 0
-  oldest_age: 'a few seconds'
-  next_attempt: 'in a minute'
+  oldest_age: 'under a minute'
+  next_attempt: 'within a minute'
   last_error: '[mail] 127.0.0.1:27062: the server refused the sender: 451 4.3.0 queue write error'
   backoff_until: NULL
 server: ok
