@@ -27,6 +27,8 @@ function show(): void
         } elseif ($k === 'next_attempt' && $v !== null) {
             $v = $v <= $now && $v > $now - 60 ? 'due' : ($v > $now && $v <= $now + 60 ? 'within a minute' : $v - $now);
         }
+        /* Two messages spooled within one second go in either order: the refused one is "x". */
+        $v = is_string($v) ? preg_replace('/<[ab]@example\.org>/', '<x@example.org>', $v) : $v;
         echo "  $k: ", var_export($v, true), "\n";
     }
 }
@@ -48,9 +50,9 @@ fault_server_ok($f);
 echo "deferred:\n";
 show();
 
-/* A second message, then a forced flush: the first is refused for good, the second sent. */
+/* A second message, then a forced flush: the first tried is refused for good, the other sent. */
 smtp_send('b@example.org', 'Second', FAULT_BODY, FAULT_HEADERS);
-$f = fault_start([[...$plain, ['mail_ok'], ['expect', '/^RCPT/'], ['send', "550 5.1.1 <a@example.org>: User unknown\r\n"],
+$f = fault_start([[...$plain, ['mail_ok'], ['expect', '/^RCPT/'], ['send', "550 5.1.1 <x@example.org>: User unknown\r\n"],
     ['quit']], [...$plain, ['mail_ok'], ['rcpt_ok'], ['data_ok'], ['quit']]], ['port' => PORT, 'connections' => 2]);
 $r = smtp_spool_flush(['force' => true]);
 smtp_close();
@@ -114,7 +116,7 @@ flush: sent 1, failed 1
   failed: 1
   oldest_age: 0
   next_attempt: NULL
-  last_error: '[rcpt] 127.0.0.1:27062: the server refused the recipient <a@example.org>: 550 5.1.1 <a@example.org>: User unknown'
+  last_error: '[rcpt] 127.0.0.1:27062: the server refused the recipient <x@example.org>: 550 5.1.1 <x@example.org>: User unknown'
   backoff_until: NULL
 phpinfo queued: 0
 phpinfo deferred: 0
