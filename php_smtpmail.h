@@ -30,6 +30,11 @@ extern zend_module_entry smtpmail_module_entry;
  * request for timeout x commands. */
 #define SMTPMAIL_TRANSACTION_TIMEOUTS 4
 #define SMTPMAIL_SLOW_LINK_BPS 16384
+/* A file in the spool's tmp/ older than this (seconds) was left by a writer
+ * that crashed between create and rename: every writer finishes within
+ * seconds (the largest spool file is SMTP_SPOOL_FILE_MAX, written locally),
+ * so an hour is far beyond any live one. The flusher removes them. */
+#define SMTPMAIL_SPOOL_TMP_MAX_AGE 3600u
 
 /* Longest smtpmail.from / options["from"] kept (an address with a display name). */
 #define SMTPMAIL_FROM_MAX 1000
@@ -290,12 +295,20 @@ bool php_smtpmail_oauth_configured(const php_smtpmail_settings_t *s);
 smtp_rc_t php_smtpmail_oauth_token(const php_smtpmail_settings_t *s, const char *refused, char **token, smtp_error_t *err);
 
 /* smtpmail_log.c */
+/* A line's severity, named as syslog's priorities (RFC 5424 6.2.1) so log
+ * alerting that watches for err and warning catches failures. */
+typedef enum {
+	PHP_SMTPMAIL_LOG_INFO = 0,  /* sent, or spooled in deferred mode */
+	PHP_SMTPMAIL_LOG_WARNING,   /* spooled or deferred after a failure: a later try may still deliver */
+	PHP_SMTPMAIL_LOG_ERR        /* failed, or moved to the spool's failed/: it will not be delivered */
+} php_smtpmail_log_level_t;
 typedef struct {
 	const char *peer;
 	const char *from;
 	size_t rcpts;
 	size_t size;
-	const char *outcome;        /* "sent", "failed", "spooled" */
+	const char *outcome;        /* "sent", "failed", "spooled", "deferred" */
+	php_smtpmail_log_level_t level;
 	const char *queue_id;       /* may be NULL */
 	const char *spool_id;       /* may be NULL */
 	uint64_t duration_ms;

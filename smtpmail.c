@@ -360,6 +360,53 @@ PHP_FUNCTION(smtp_spool_flush)
 	add_assoc_long(return_value, "waiting", counts.waiting);
 }
 
+/* smtp_spool_status() and phpinfo(): what the php.ini spool holds. Only the
+ * php.ini spool, as for the flusher: a script names no directory. */
+static void spool_status_array(const smtp_spool_status_t *st, zval *out)
+{
+	uint64_t now = (uint64_t)time(NULL);
+
+	array_init(out);
+	add_assoc_long(out, "queued", (zend_long)st->queued);
+	add_assoc_long(out, "deferred", (zend_long)st->deferred);
+	add_assoc_long(out, "failed", (zend_long)st->failed);
+	add_assoc_long(out, "oldest_age",
+	               st->oldest_created != 0 && now > st->oldest_created ? (zend_long)(now - st->oldest_created) : 0);
+	if (st->next_attempt != 0) {
+		add_assoc_long(out, "next_attempt", (zend_long)st->next_attempt);
+	} else {
+		add_assoc_null(out, "next_attempt");
+	}
+	if (st->last_error[0] != '\0') {
+		add_assoc_string(out, "last_error", st->last_error);
+	} else {
+		add_assoc_null(out, "last_error");
+	}
+	if (st->backoff_until > now) {
+		add_assoc_long(out, "backoff_until", (zend_long)st->backoff_until);
+	} else {
+		add_assoc_null(out, "backoff_until");
+	}
+}
+
+PHP_FUNCTION(smtp_spool_status)
+{
+	const char *dir = SMTPMAIL_G(spool_dir);
+	smtp_spool_status_t st;
+	smtp_error_t err;
+
+	ZEND_PARSE_PARAMETERS_NONE();
+	if (dir == NULL || dir[0] == '\0') {
+		zend_value_error("smtpmail.spool_dir is not set: there is no spool to report on");
+		RETURN_THROWS();
+	}
+	if (smtp_spool_status(dir, &st, &err) != SMTP_OK) {
+		zend_throw_exception(php_smtpmail_exception_ce, err.message, 0);
+		RETURN_THROWS();
+	}
+	spool_status_array(&st, return_value);
+}
+
 static zval *exception_property(zval *object, const char *name, size_t len, zval *rv)
 {
 	return zend_read_property(php_smtpmail_exception_ce, Z_OBJ_P(object), name, len, 1, rv);
@@ -597,6 +644,33 @@ static void minfo_settings(void)
 
 /* phpinfo(): the spool. The spool's state (what smtp_spool_status() reports:
  * messages queued, waiting, failed) belongs here, after these rows. */
+/* The spool's state, with the same keys and values as smtp_spool_status(). */
+static void minfo_spool_status(void)
+{
+	smtp_spool_status_t st;
+	smtp_error_t err;
+	if (smtp_spool_status(SMTPMAIL_G(spool_dir), &st, &err) != SMTP_OK) {
+		php_info_print_table_row(2, "spool status", err.message);
+	} else {
+		/* The same keys and values as smtp_spool_status(). */
+		zval status, *v;
+		zend_string *key;
+		spool_status_array(&st, &status);
+		ZEND_HASH_FOREACH_STR_KEY_VAL(Z_ARRVAL(status), key, v) {
+			char label[64];
+			snprintf(label, sizeof(label), "spool %s", ZSTR_VAL(key));
+			if (Z_TYPE_P(v) == IS_NULL) {
+				php_info_print_table_row(2, label, "none");
+			} else {
+				zend_string *text = zval_get_string(v);
+				php_info_print_table_row(2, label, ZSTR_VAL(text));
+				zend_string_release(text);
+			}
+		} ZEND_HASH_FOREACH_END();
+		zval_ptr_dtor(&status);
+	}
+}
+
 static void minfo_spool(void)
 {
 	const char *dir = SMTPMAIL_G(spool_dir);
@@ -612,6 +686,7 @@ static void minfo_spool(void)
 	smart_str_0(&line);
 	php_info_print_table_row(2, "Spool", ZSTR_VAL(line.s));
 	smart_str_free(&line);
+	minfo_spool_status();
 }
 
 static PHP_MINFO_FUNCTION(smtpmail)

@@ -37,6 +37,17 @@ namespace {
     function smtp_spool_flush(#[\SensitiveParameter] array $options = []): array {}
 
     /**
+     * What smtpmail.spool_dir holds, for monitoring: "queued" (messages waiting),
+     * "deferred" (of those, the ones a try failed for), "failed" (in failed/),
+     * "oldest_age" (seconds since the oldest waiting one was spooled, 0 when none),
+     * "next_attempt" (unix time of the next due try, or null), "last_error" (the
+     * newest failure reason, or null) and "backoff_until" (unix time a relay that
+     * throttled us is left alone until, or null). Only the php.ini spool.
+     * @return array{queued: int, deferred: int, failed: int, oldest_age: int, next_attempt: ?int, last_error: ?string, backoff_until: ?int}
+     */
+    function smtp_spool_status(): array {}
+
+    /**
      * Ends every session that smtp_send() and mail() keep open for the next
      * message (persistent ones too), with QUIT. Returns how many were open.
      */

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 68279f941ef49b6789037d9685a5c77f3fd3a792 */
+ * Stub hash: 59936a8e7e1ba4f51ad6714e5fd63ebf9c4c37b3 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtp_send, 0, 3, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_MASK(0, to, MAY_BE_STRING|MAY_BE_ARRAY, NULL)
@@ -18,6 +18,9 @@ ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtp_spool_flush, 0, 0, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtp_spool_status, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtp_close, 0, 0, IS_LONG, 0)
@@ -39,6 +42,7 @@ ZEND_END_ARG_INFO()
 ZEND_FUNCTION(smtp_send);
 ZEND_FUNCTION(smtp_send_raw);
 ZEND_FUNCTION(smtp_spool_flush);
+ZEND_FUNCTION(smtp_spool_status);
 ZEND_FUNCTION(smtp_close);
 ZEND_METHOD(SmtpMail_Exception, getStage);
 ZEND_METHOD(SmtpMail_Exception, isTransient);
@@ -51,6 +55,7 @@ static const zend_function_entry ext_functions[] = {
 	ZEND_FE(smtp_send, arginfo_smtp_send)
 	ZEND_FE(smtp_send_raw, arginfo_smtp_send_raw)
 	ZEND_FE(smtp_spool_flush, arginfo_smtp_spool_flush)
+	ZEND_FE(smtp_spool_status, arginfo_smtp_spool_status)
 	ZEND_FE(smtp_close, arginfo_smtp_close)
 	ZEND_FE_END
 };

@@ -26,6 +26,21 @@
 #ifndef LOG_INFO
 # define LOG_INFO 6
 #endif
+#ifndef LOG_WARNING
+# define LOG_WARNING 4
+#endif
+#ifndef LOG_ERR
+# define LOG_ERR 3
+#endif
+
+static const struct {
+	const char *name;
+	int priority;
+} levels[] = {
+	[PHP_SMTPMAIL_LOG_INFO] = {"info", LOG_INFO},
+	[PHP_SMTPMAIL_LOG_WARNING] = {"warning", LOG_WARNING},
+	[PHP_SMTPMAIL_LOG_ERR] = {"err", LOG_ERR},
+};
 
 /* PHP's mail.log, as PHP's mail() writes it: through the stream layer, with
  * its warnings. It is written before a send starts, so a user error handler
@@ -106,7 +121,8 @@ bool php_smtpmail_log_send(const php_smtpmail_log_entry_t *e, char *why, size_t 
 	date = php_format_date("Y-m-d\\TH:i:s\\Z", sizeof("Y-m-d\\TH:i:s\\Z") - 1, time(NULL), 0);
 	smart_str_append(&line, date);
 	zend_string_release(date);
-	smart_str_appends(&line, " smtpmail");
+	smart_str_appends(&line, " smtpmail level=");
+	smart_str_appends(&line, levels[e->level].name);
 	put_value(&line, "relay", e->peer);
 	smart_str_appends(&line, " from=<");
 	{
@@ -137,7 +153,7 @@ bool php_smtpmail_log_send(const php_smtpmail_log_entry_t *e, char *why, size_t 
 	}
 	smart_str_0(&line);
 	if (strcmp(target, "syslog") == 0) {
-		php_syslog(LOG_INFO, "%s", ZSTR_VAL(line.s));
+		php_syslog(levels[e->level].priority, "%s", ZSTR_VAL(line.s));
 	} else {
 		/* smtpmail.log is written during a send: straight to the file (no
 		 * stream wrapper a script could have replaced, no PHP warning that a

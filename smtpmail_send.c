@@ -128,6 +128,12 @@ static const char *failure_hint(const smtp_error_t *err, const smtpmail_settings
 {
 	bool has_credentials = relay->username != NULL || relay->oauth_token != NULL || php_smtpmail_oauth_configured(relay);
 
+	const char *meaning;
+
+	/* Microsoft 365's 5.2.25x: say what the provider means, and that it is throttling. */
+	if (smtp_policy_throttle(err, &meaning) == SMTP_THROTTLE_PERMANENT) {
+		return meaning;
+	}
 	switch (err->stage) {
 	case SMTP_STAGE_CONNECT:
 		if (strstr(err->message, "refused") != NULL) {
@@ -530,6 +536,11 @@ static void log_outcome(const smtpmail_job_t *job, const smtpmail_input_t *in, c
 	entry.rcpts = job->composed.rcpts.count;
 	entry.size = job->composed.head.len + in->message_len;
 	entry.outcome = outcome;
+	/* "failed": this message (or its move to failed/) is lost to the sender;
+	 * any other outcome with an error waits for a later try. */
+	entry.level = strcmp(outcome, "failed") == 0 ? PHP_SMTPMAIL_LOG_ERR
+	              : err != NULL                 ? PHP_SMTPMAIL_LOG_WARNING
+	                                            : PHP_SMTPMAIL_LOG_INFO;
 	entry.queue_id = job->result.queue_id;
 	entry.spool_id = spool_id;
 	entry.duration_ms = smtp_clock_ms() - started;
@@ -621,6 +632,62 @@ static void spooled_result(zval *return_value, const char *id, const char *why)
 	add_assoc_string(return_value, "spool_id", id);
 }
 
+/* "2026-12-06T21:00:00Z" for a unix time. */
+static void format_utc(char *out, size_t cap, uint64_t t)
+{
+	struct tm tm;
+
+	if (smtp_gmtime((time_t)t, &tm) != 0) {
+		snprintf(out, cap, "%llu", (unsigned long long)t);
+		return;
+	}
+	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	         tm.tm_min, tm.tm_sec);
+}
+
+/* The relay's shared back-off after an attempt: recorded when the policy saw
+ * it throttle us (every sender and flusher of the spool then waits), removed
+ * when it accepted again. */
+static void settle_pause(const char *dest, const smtp_spool_pause_t *pause, const smtpmail_attempt_t *a, uint64_t now)
+{
+	if (a->v.relay_backoff > 0) {
+		smtp_spool_pause_t next;
+		memset(&next, 0, sizeof(next));
+		next.until = now + a->v.relay_backoff;
+		next.strikes = pause->strikes + 1;
+		snprintf(next.reason, sizeof(next.reason), "[%s] %s: %s (%s)", smtp_stage_name(a->err.stage), a->peer,
+		         a->err.message, a->v.meaning != NULL ? a->v.meaning : "throttling");
+		/* Advice only: a spool that cannot take it will fail the message's own
+		 * write too. The first message of a new install finds no spool yet. */
+		if (smtp_spool_prepare(SMTPMAIL_G(spool_dir), NULL) == SMTP_OK) {
+			smtp_spool_pause_write(SMTPMAIL_G(spool_dir), dest, &next, NULL);
+		}
+	} else if (a->v.verdict == SMTP_VERDICT_SENT && (pause->until != 0 || pause->strikes != 0)) {
+		smtp_spool_pause_clear(SMTPMAIL_G(spool_dir), dest);
+	}
+}
+
+/* The error of a message held back by the relay's back-off: nothing was sent. */
+static void pause_error(smtp_error_t *err, const smtp_spool_pause_t *pause)
+{
+	char when[32];
+
+	format_utc(when, sizeof(when), pause->until);
+	smtp_error_set(err, SMTP_E_STATE, SMTP_STAGE_CONNECT, 0, "not tried: the relay throttled us and is left alone until %s (%s)",
+	               when, pause->reason);
+}
+
+/* The text of a spooled result's "reply" and of a .retry's reason: the
+ * error, and what a throttling reply means. */
+static void spool_reason(char *out, size_t cap, const smtpmail_attempt_t *a)
+{
+	if (a->v.throttle != SMTP_THROTTLE_NONE && a->v.meaning != NULL) {
+		snprintf(out, cap, "%s (%s)", a->err.message, a->v.meaning);
+	} else {
+		snprintf(out, cap, "%s", a->err.message);
+	}
+}
+
 /* What a send came to, kept until it is reported (after the send, when user
  * code may run again). */
 typedef struct {
@@ -651,8 +718,11 @@ static void send_quietly(const smtpmail_settings_t *s, const smtpmail_input_t *i
 	bool deferred = spool && SMTPMAIL_G(deferred);
 	bool spooled_part = false;
 	char spool_id[SMTP_SPOOL_ID_MAX];
+	char dest[65];
+	smtp_spool_pause_t pause;
 	smtp_policy_input_t pin;
 
+	memset(&pause, 0, sizeof(pause));
 	memset(&pin, 0, sizeof(pin));
 	pin.spool = spool;
 	pin.now = (uint64_t)time(NULL);
@@ -670,9 +740,27 @@ static void send_quietly(const smtpmail_settings_t *s, const smtpmail_input_t *i
 		pin.hold = SMTP_HOLD_DEFERRED;
 		smtp_policy_decide(&pin, &a->v);
 	} else {
-		traced = *s;
-		traced.transcript = s->want_transcript ? &job->transcript : NULL;
-		attempt_relays(job, &traced, in, &pin, a);
+		if (spool) {
+			/* The relay throttled us lately: every message waits in the spool, untried. */
+			php_smtpmail_dest_token(s, dest);
+			smtp_spool_pause_read(SMTPMAIL_G(spool_dir), dest, &pause, NULL);
+			pin.relay_strikes = pause.strikes;
+		}
+		if (spool && pause.until > pin.now) {
+			a->relay = *s;
+			format_peer(a->peer, sizeof(a->peer), &a->relay);
+			pause_error(&a->err, &pause);
+			a->rc = a->err.rc;
+			pin.hold = SMTP_HOLD_BACKOFF;
+			smtp_policy_decide(&pin, &a->v);
+		} else {
+			traced = *s;
+			traced.transcript = s->want_transcript ? &job->transcript : NULL;
+			attempt_relays(job, &traced, in, &pin, a);
+			if (spool) {
+				settle_pause(dest, &pause, a, pin.now);
+			}
+		}
 		if (s->want_transcript) {
 			smart_str_0(&job->transcript);
 			o->transcript = job->transcript.s != NULL ? zend_string_copy(job->transcript.s) : ZSTR_EMPTY_ALLOC();
@@ -691,7 +779,13 @@ static void send_quietly(const smtpmail_settings_t *s, const smtpmail_input_t *i
 			if (whole) {
 				log_outcome(job, in, a->peer, "spooled", spool_id, deferred ? NULL : &a->err, started);
 				if (return_value != NULL) {
-					spooled_result(return_value, spool_id, deferred ? "" : a->err.message);
+					char why[SMTP_ERROR_MESSAGE_MAX + 256];
+					spool_reason(why, sizeof(why), a);
+					spooled_result(return_value, spool_id, deferred ? "" : why);
+					if (a->unknown_outcome) {
+						/* The relay may have it already: a later try may make a second copy. */
+						add_assoc_bool(return_value, "outcome_unknown", true);
+					}
 					add_transcript(return_value, o->transcript);
 				}
 				job_done(job);
@@ -797,7 +891,8 @@ bool php_smtpmail_send_message(const smtpmail_settings_t *s, const smtpmail_inpu
 
 /* Sends one claimed spool message and settles it: done, deferred or failed.
  * Returns false when the relays are unreachable, so the flush stops early. */
-static bool flush_one(const smtpmail_settings_t *s, smtp_spool_msg_t *msg, php_smtpmail_flush_counts_t *counts)
+static bool flush_one(const smtpmail_settings_t *s, smtp_spool_msg_t *msg, const char *dest, smtp_spool_pause_t *pause,
+                      php_smtpmail_flush_counts_t *counts)
 {
 	smtpmail_job_t *job = job_new();
 	smtpmail_input_t in;
@@ -829,7 +924,15 @@ static bool flush_one(const smtpmail_settings_t *s, smtp_spool_msg_t *msg, php_s
 	pin.created = msg->created;
 	pin.now = now;
 	pin.max_age = SMTPMAIL_G(spool_max_age) > 0 ? (uint64_t)SMTPMAIL_G(spool_max_age) : 0;
+	pin.relay_strikes = pause->strikes;
 	attempt_relays(job, s, &in, &pin, &a);
+	settle_pause(dest, pause, &a, now);
+	if (a.v.relay_backoff > 0) {
+		pause->until = now + a.v.relay_backoff;
+		pause->strikes++;
+	} else if (a.v.verdict == SMTP_VERDICT_SENT) {
+		memset(pause, 0, sizeof(*pause));
+	}
 
 	if (a.v.verdict == SMTP_VERDICT_SENT) {
 		/* Recipients refused for now stay in the spool; refused for good are logged and dropped. */
@@ -850,15 +953,18 @@ static bool flush_one(const smtpmail_settings_t *s, smtp_spool_msg_t *msg, php_s
 		}
 		efree(again);
 	} else {
-		char reason[SMTP_ERROR_MESSAGE_MAX + 64];
-		snprintf(reason, sizeof(reason), "[%s] %s: %s", smtp_stage_name(a.err.stage), a.peer, a.err.message);
+		char why[SMTP_ERROR_MESSAGE_MAX + 256];
+		char reason[sizeof(why) + 64];
+		spool_reason(why, sizeof(why), &a);
+		snprintf(reason, sizeof(reason), "[%s] %s: %s", smtp_stage_name(a.err.stage), a.peer, why);
 		if (a.v.verdict == SMTP_VERDICT_FAIL && !a.v.too_old) {
 			log_outcome(job, &in, a.peer, "failed", msg->id, &a.err, started);
 			smtp_spool_fail(msg, reason, &serr);
 			counts->failed++;
 		} else if (a.v.verdict == SMTP_VERDICT_FAIL) {
 			char old[sizeof(reason) + 64];
-			log_outcome(job, &in, a.peer, "deferred", msg->id, &a.err, started);
+			/* Moved to failed/: logged as a failure, at level err. */
+			log_outcome(job, &in, a.peer, "failed", msg->id, &a.err, started);
 			snprintf(old, sizeof(old), "too old to retry (smtpmail.spool_max_age); last error: %s", reason);
 			smtp_spool_fail(msg, old, &serr);
 			counts->failed++;
@@ -889,13 +995,17 @@ static smtp_rc_t flush_quietly(const smtpmail_settings_t *s, const char *dir, bo
                                zend_long limit, php_smtpmail_flush_counts_t *counts, smtpmail_flush_t *f)
 {
 	size_t i, tried = 0;
-
 	char dest[65];
+	smtp_spool_pause_t pause;
 
 	if (smtp_spool_list(dir, &f->ids, &f->nids, &f->err) != SMTP_OK) {
 		return f->err.rc;
 	}
+	/* What a writer that crashed left in tmp/ (see SMTPMAIL_SPOOL_TMP_MAX_AGE). */
+	smtp_spool_sweep_tmp(dir, (uint64_t)time(NULL), SMTPMAIL_SPOOL_TMP_MAX_AGE);
 	php_smtpmail_dest_token(s, dest);
+	/* A relay that throttled us is left alone until its back-off ends, unless forced. */
+	smtp_spool_pause_read(dir, dest, &pause, NULL);
 	for (i = 0; i < f->nids; i++) {
 		smtp_spool_msg_t *msg = &f->msg;
 		smtp_rc_t rc;
@@ -916,12 +1026,13 @@ static smtp_rc_t flush_quietly(const smtpmail_settings_t *s, const char *dir, bo
 			 * pool with other settings shares the directory): it waits for a
 			 * flusher with those settings, and never goes anywhere else. */
 			counts->skipped++;
-		} else if ((!force && msg->next_attempt > (uint64_t)time(NULL)) || (limit > 0 && (zend_long)tried >= limit)) {
-			/* Not tried: a message waiting out its back-off is no new failure. */
+		} else if ((!force && (msg->next_attempt > (uint64_t)time(NULL) || pause.until > (uint64_t)time(NULL)))
+		           || (limit > 0 && (zend_long)tried >= limit)) {
+			/* Not tried: a message waiting out its back-off, or its relay's, is no new failure. */
 			counts->waiting++;
 		} else {
 			tried++;
-			go_on = flush_one(s, msg, counts);
+			go_on = flush_one(s, msg, dest, &pause, counts);
 		}
 		smtp_spool_release(msg);
 		f->held = false;

@@ -504,6 +504,22 @@ int smtp_path_unlink(const char *path)
 	return e;
 }
 
+int smtp_path_mtime(const char *path, uint64_t *mtime)
+{
+	WIN32_FILE_ATTRIBUTE_DATA a;
+	ULARGE_INTEGER t;
+
+	if (!GetFileAttributesExA(path, GetFileExInfoStandard, &a)) {
+		return last_error();
+	}
+	t.LowPart = a.ftLastWriteTime.dwLowDateTime;
+	t.HighPart = a.ftLastWriteTime.dwHighDateTime;
+	/* FILETIME counts 100 ns steps since 1601-01-01; 11644473600 s to 1970. */
+	t.QuadPart /= 10000000u;
+	*mtime = t.QuadPart > 11644473600u ? t.QuadPart - 11644473600u : 0;
+	return 0;
+}
+
 unsigned long smtp_process_id(void)
 {
 	return (unsigned long)GetCurrentProcessId();
@@ -893,6 +909,18 @@ int smtp_path_rename(const char *from, const char *to)
 int smtp_path_unlink(const char *path)
 {
 	return unlink(path) == 0 ? 0 : os_error();
+}
+
+int smtp_path_mtime(const char *path, uint64_t *mtime)
+{
+	struct stat st;
+
+	/* lstat: a symlink planted in the spool is judged by itself, never followed. */
+	if (lstat(path, &st) != 0) {
+		return os_error();
+	}
+	*mtime = st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0;
+	return 0;
 }
 
 unsigned long smtp_process_id(void)

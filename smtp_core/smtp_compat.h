@@ -124,6 +124,8 @@ int smtp_dir_list(const char *path, bool (*each)(void *ctx, const char *name), v
  * MoveFileEx with REPLACE_EXISTING and WRITE_THROUGH on Windows). */
 int smtp_path_rename(const char *from, const char *to);
 int smtp_path_unlink(const char *path);
+/* The last modification of path (not followed if a symlink), in unix seconds. */
+int smtp_path_mtime(const char *path, uint64_t *mtime);
 
 /* This process's id, for unique file names. */
 unsigned long smtp_process_id(void);

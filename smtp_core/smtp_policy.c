@@ -45,6 +45,144 @@ static bool is_relay_stage(smtp_stage_t stage)
 	       || stage == SMTP_STAGE_EHLO || stage == SMTP_STAGE_AUTH;
 }
 
+/* Microsoft 365's continuous-error throttling of SMTP AUTH submissions
+ * (learn.microsoft.com, "Continuous error throttling for SMTP AUTH
+ * submissions in Exchange Online"): the mailbox may not send over SMTP AUTH
+ * for a while, and only fixing the cause stops it happening again. */
+static const struct {
+	const char *enhanced;
+	const char *meaning;
+} permanent_throttles[] = {
+	{"5.2.251", "permanent throttling: Microsoft 365 stopped this sender for a while after continuous mailbox-full errors: free space in "
+	            "the sending mailbox"},
+	{"5.2.252", "permanent throttling: Microsoft 365 stopped this sender for a while after continuous send-as-denied errors: send from an "
+	            "address the account may send as"},
+	{"5.2.253", "permanent throttling: Microsoft 365 stopped this sender for a while after continuous invalid-license errors: give the "
+	            "mailbox an Exchange Online license"},
+	{"5.2.254", "permanent throttling: Microsoft 365 stopped this sender for a while after continuous too-many-recipients errors: send to "
+	            "fewer recipients per message and per day"},
+	{"5.2.255", "permanent throttling: Microsoft 365 stopped this sender for a while after continuous invalid-recipient errors: remove the "
+	            "invalid addresses"},
+};
+
+/* Enhanced codes (RFC 3463) that mean "slow down" on any 4xx reply. */
+static const struct {
+	const char *enhanced;
+	const char *meaning;
+} temporary_throttles[] = {
+	/* RFC 3463 X.3.2 "system not accepting network messages"; Microsoft 365's
+	 * "432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded". */
+	{"4.3.2", "the relay takes no more connections or messages from us for now (Microsoft 365 allows 3 concurrent "
+	          "connections per mailbox and 30 messages a minute)"},
+	/* X.4.2 "bad connection": Amazon SES's "451 4.4.2 Timeout waiting for data from client". */
+	{"4.4.2", "the relay dropped the connection (Amazon SES closes connections that stay idle)"},
+	/* IANA registry X.7.28 "mail flood detected". */
+	{"4.7.28", "the relay saw an unusual rate of mail from us and limits it"},
+};
+
+static bool is_enhanced(const smtp_error_t *err, const char *code)
+{
+	return strcmp(err->enhanced, code) == 0;
+}
+
+smtp_throttle_t smtp_policy_throttle(const smtp_error_t *err, const char **meaning)
+{
+	const char *dummy;
+	size_t i;
+
+	if (meaning == NULL) {
+		meaning = &dummy;
+	}
+	*meaning = NULL;
+	if (err == NULL || err->rc != SMTP_E_REPLY) {
+		return SMTP_THROTTLE_NONE;
+	}
+	if (err->code >= 500 && err->code < 600) {
+		/* 5.2.25x: the five Microsoft names, and any later sibling. */
+		if (strncmp(err->enhanced, "5.2.25", 6) == 0 && err->enhanced[6] >= '0' && err->enhanced[6] <= '9'
+		    && err->enhanced[7] == '\0') {
+			*meaning = "permanent throttling: Microsoft 365 stopped this sender for a while after continuous errors";
+			for (i = 0; i < sizeof(permanent_throttles) / sizeof(permanent_throttles[0]); i++) {
+				if (is_enhanced(err, permanent_throttles[i].enhanced)) {
+					*meaning = permanent_throttles[i].meaning;
+				}
+			}
+			return SMTP_THROTTLE_PERMANENT;
+		}
+		return SMTP_THROTTLE_NONE;
+	}
+	if (err->code < 400 || err->code >= 500) {
+		return SMTP_THROTTLE_NONE;
+	}
+	for (i = 0; i < sizeof(temporary_throttles) / sizeof(temporary_throttles[0]); i++) {
+		if (is_enhanced(err, temporary_throttles[i].enhanced)) {
+			*meaning = temporary_throttles[i].meaning;
+			return SMTP_THROTTLE_TEMPORARY;
+		}
+	}
+	/* X.7.0 "other security or policy status" is about the session or the
+	 * account (Gmail's "454 4.7.0 Too many login attempts", "421 4.7.0 Try
+	 * again later"), except as the answer to STARTTLS (RFC 3207 454: TLS not
+	 * available for now) and to one RCPT (about that recipient). */
+	if (is_enhanced(err, "4.7.0") && err->stage != SMTP_STAGE_TLS && err->stage != SMTP_STAGE_RCPT) {
+		*meaning = "the relay limits how fast we log in or send (Gmail answers bursts of logins this way)";
+		return SMTP_THROTTLE_TEMPORARY;
+	}
+	/* Gmail's "421 4.3.0 Temporary System Problem. Try again later". */
+	if (err->code == 421 && is_enhanced(err, "4.3.0")) {
+		*meaning = "the relay turns us away for now (Gmail answers bursts this way)";
+		return SMTP_THROTTLE_TEMPORARY;
+	}
+	/* RFC 5321 3.1: a 421 greeting is a server refusing service for now. */
+	if (err->code == 421 && err->stage == SMTP_STAGE_GREETING) {
+		*meaning = "the relay refuses new connections for now";
+		return SMTP_THROTTLE_TEMPORARY;
+	}
+	return SMTP_THROTTLE_NONE;
+}
+
+uint64_t smtp_policy_relay_backoff(smtp_throttle_t kind, unsigned strikes)
+{
+	uint64_t wait = SMTP_SPOOL_BACKOFF_FIRST;
+
+	if (kind == SMTP_THROTTLE_NONE) {
+		return 0;
+	}
+	if (kind == SMTP_THROTTLE_PERMANENT) {
+		return SMTP_SPOOL_BACKOFF_MAX;
+	}
+	while (strikes > 1 && wait < SMTP_SPOOL_BACKOFF_MAX) {
+		wait *= 2;
+		strikes--;
+	}
+	return wait < SMTP_SPOOL_BACKOFF_MAX ? wait : SMTP_SPOOL_BACKOFF_MAX;
+}
+
+/* The relay is pacing us: nothing is wrong with the message. With a spool it
+ * waits there, and so does every other message to this relay (relay_backoff:
+ * the glue records it where smtp_send() and the flusher both look). */
+static void decide_throttled(const smtp_policy_input_t *in, smtp_policy_verdict_t *out)
+{
+	out->relay_backoff = smtp_policy_relay_backoff(out->throttle, in->relay_strikes + 1);
+	out->relays_unreachable = true;
+	if (!in->spool) {
+		out->verdict = SMTP_VERDICT_FAIL;
+		return;
+	}
+	if (in->flushing && in->max_age > 0 && in->now > in->created + in->max_age) {
+		out->verdict = SMTP_VERDICT_FAIL;
+		out->too_old = true;
+		return;
+	}
+	out->verdict = SMTP_VERDICT_DEFER;
+	if (in->flushing) {
+		out->retry = SMTP_RETRY_ALL;
+		out->next_attempt = in->now + out->relay_backoff;
+	} else {
+		out->retry = SMTP_RETRY_NOT_REFUSED;
+	}
+}
+
 static void decide_hold(const smtp_policy_input_t *in, smtp_policy_verdict_t *out)
 {
 	/* Nothing was offered to a relay, so nothing can be refused or lost:
@@ -115,7 +253,16 @@ void smtp_policy_decide(const smtp_policy_input_t *in, smtp_policy_verdict_t *ou
 	 * or garbled): the relay may have the message. */
 	out->unknown_outcome = in->data_sent && in->err->rc != SMTP_E_REPLY;
 	if (in->relay + 1 < in->nrelays && is_for_next_relay(in->err, in->data_sent)) {
+		/* A relay pacing us is one reason to try the next one (which may be
+		 * another provider); the back-off is the last relay's business. */
 		out->verdict = SMTP_VERDICT_NEXT_RELAY;
+		return;
+	}
+	if (!out->unknown_outcome) {
+		out->throttle = smtp_policy_throttle(in->err, &out->meaning);
+	}
+	if (out->throttle != SMTP_THROTTLE_NONE) {
+		decide_throttled(in, out);
 		return;
 	}
 	if (in->flushing) {

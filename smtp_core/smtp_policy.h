@@ -37,6 +37,14 @@ typedef enum {
 	SMTP_HOLD_RATE           /* smtpmail.max_per_minute: the relay account's rate is used up */
 } smtp_hold_t;
 
+/* A reply that says "the relay is pacing us", not "this message is bad"
+ * (smtp_policy_throttle). */
+typedef enum {
+	SMTP_THROTTLE_NONE = 0,
+	SMTP_THROTTLE_TEMPORARY,  /* 421 at the greeting, 4.3.2, 4.4.2, 4.7.0, 4.7.28, 421 4.3.0 */
+	SMTP_THROTTLE_PERMANENT   /* 5.2.25x: Microsoft 365 stopped this sender after repeated errors */
+} smtp_throttle_t;
+
 /* Which recipients a later try keeps (smtp_policy_keeps_rcpt). */
 typedef enum {
 	SMTP_RETRY_NONE = 0,
@@ -60,6 +68,7 @@ typedef struct {
 	uint64_t created;         /* when it was spooled (unix seconds), when flushing */
 	uint64_t now;             /* unix seconds */
 	uint64_t max_age;         /* smtpmail.spool_max_age in seconds; 0: no limit */
+	unsigned relay_strikes;   /* throttling replies in a row so far from this relay (its back-off record) */
 } smtp_policy_input_t;
 
 typedef struct {
@@ -69,11 +78,28 @@ typedef struct {
 	bool unknown_outcome;     /* RFC 1047: the final dot went out and no proper reply came back */
 	bool too_old;             /* FAIL because the message outlived max_age */
 	bool relays_unreachable;  /* the failure was the relay's, not the message's: the rest of a flush would meet it too */
+	smtp_throttle_t throttle; /* the relay is pacing us (then the verdict is never FAIL with a spool) */
+	uint64_t relay_backoff;   /* > 0: every message to this relay waits this many seconds (a shared back-off) */
+	const char *meaning;      /* static text: what the provider means by the reply, or NULL */
 } smtp_policy_verdict_t;
 
 /* Decides what becomes of the message after the attempt in `in`; fills *out.
  * Never fails; an impossible input (rc != SMTP_OK without err) is a FAIL. */
 void smtp_policy_decide(const smtp_policy_input_t *in, smtp_policy_verdict_t *out);
+
+/* Classifies a failure: is the relay pacing us? *meaning (may be NULL) gets
+ * a static English explanation, or NULL. Decided per code (see smtp_policy.c):
+ * 421 at the greeting; enhanced 4.3.2, 4.4.2, 4.7.28 on any 4xx; 4.7.0 on a
+ * 4xx except to STARTTLS (RFC 3207: TLS unavailable) and RCPT (about one
+ * recipient); 421 4.3.0; and 5.2.25x (permanent). Not 452 4.5.3 (too many
+ * recipients: this message's envelope) nor 432 4.7.12 (RFC 4954: a password
+ * transition is needed). */
+smtp_throttle_t smtp_policy_throttle(const smtp_error_t *err, const char **meaning);
+
+/* Seconds every message to a relay waits after its strikes-th throttling
+ * reply in a row (1: 60 s, doubling, at most 3600 s); permanent throttling
+ * always waits the maximum. */
+uint64_t smtp_policy_relay_backoff(smtp_throttle_t kind, unsigned strikes);
 
 /* True when a recipient whose RCPT got reply code `code` (0: no reply, the
  * transaction never reached it) is kept for a later try under `retry`. */

@@ -1146,3 +1146,308 @@ uint64_t smtp_spool_backoff(unsigned attempts)
 	}
 	return d < SMTP_SPOOL_BACKOFF_MAX ? d : SMTP_SPOOL_BACKOFF_MAX;
 }
+
+/* ---- the destination's back-off, status, tmp/ sweep ---- */
+
+#define PAUSE_DEFAULT "default"
+
+/* <dir>/backoff-<dest> (tmp: true: its tmp/ name, unique to this writer). */
+static smtp_rc_t pause_path(char out[SMTP_SPOOL_PATH_MAX], const char *dir, const char *dest, bool tmp,
+                            smtp_error_t *err)
+{
+	char name[SMTP_SPOOL_DEST_MAX + SMTP_SPOOL_ID_MAX + 16];
+	char id[SMTP_SPOOL_ID_MAX];
+	smtp_rc_t rc;
+
+	if (dest == NULL || dest[0] == '\0') {
+		dest = PAUSE_DEFAULT;
+	} else if (!dest_ok(dest, strlen(dest))) {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_NONE, 0, "spool: bad destination token");
+	}
+	if (!tmp) {
+		snprintf(name, sizeof(name), "backoff-%s", dest);
+		return make_path(out, dir, name, NULL, NULL, err);
+	}
+	if ((rc = make_id(id, 0, err)) != SMTP_OK) {
+		return rc;
+	}
+	snprintf(name, sizeof(name), "backoff-%s.%s", dest, id);
+	return make_path(out, dir, "tmp", name, NULL, err);
+}
+
+smtp_rc_t smtp_spool_pause_read(const char *dir, const char *dest, smtp_spool_pause_t *p, smtp_error_t *err)
+{
+	char path[SMTP_SPOOL_PATH_MAX];
+	const char *line, *v;
+	size_t llen, vlen;
+	uint64_t num;
+	smtp_file_t f;
+	char *buf;
+	cursor_t c;
+	smtp_rc_t rc;
+
+	memset(p, 0, sizeof(*p));
+	if ((rc = pause_path(path, dir, dest, false, err)) != SMTP_OK) {
+		return rc;
+	}
+	if (smtp_file_open_read(path, &f) != 0) {
+		return SMTP_OK;
+	}
+	rc = read_all(f, path, &buf, &c.len, NULL);
+	smtp_file_close(f);
+	if (rc != SMTP_OK) {
+		return SMTP_OK;
+	}
+	c.p = buf;
+	c.pos = 0;
+	while (next_line(&c, &line, &llen)) {
+		if ((v = field(line, llen, "until", &vlen)) != NULL && parse_u64(v, vlen, &num)) {
+			p->until = num;
+		} else if ((v = field(line, llen, "strikes", &vlen)) != NULL && parse_u64(v, vlen, &num) && num < 1000) {
+			p->strikes = (unsigned)num;
+		} else if ((v = field(line, llen, "error", &vlen)) != NULL) {
+			smtp_text_sanitize(p->reason, sizeof(p->reason), v, vlen);
+		}
+	}
+	free(buf);
+	if (smtp_path_mtime(path, &num) == 0) {
+		p->written = num;
+	}
+	return SMTP_OK;
+}
+
+smtp_rc_t smtp_spool_pause_write(const char *dir, const char *dest, const smtp_spool_pause_t *p, smtp_error_t *err)
+{
+	char path[SMTP_SPOOL_PATH_MAX], tmp[SMTP_SPOOL_PATH_MAX], text[SMTP_SPOOL_REASON_MAX];
+	smtp_owner_t owner;
+	smtp_piece_t block;
+	size_t tlen;
+	smtp_buf_t b;
+	smtp_rc_t rc;
+	int e;
+
+	if ((rc = pause_path(path, dir, dest, false, err)) != SMTP_OK ||
+	    (rc = pause_path(tmp, dir, dest, true, err)) != SMTP_OK) {
+		return rc;
+	}
+	if ((e = smtp_dir_check(dir, true, &owner)) != 0) {
+		return os_fail(err, e, "use spool directory", dir);
+	}
+	tlen = smtp_text_sanitize(text, sizeof(text), p->reason, strlen(p->reason));
+	smtp_buf_init(&b, SMTP_SPOOL_LINE_MAX * 4);
+	rc = put_num(&b, "until", p->until);
+	if (rc == SMTP_OK) {
+		rc = put_num(&b, "strikes", p->strikes);
+	}
+	if (rc == SMTP_OK) {
+		rc = put_field(&b, "error", text, tlen);
+	}
+	if (rc != SMTP_OK) {
+		smtp_buf_destroy(&b);
+		return buf_fail(rc, err);
+	}
+	block.data = b.data;
+	block.len = b.len;
+	/* Each writer its own tmp/ name; the rename makes the newest record win whole. */
+	rc = write_durably(tmp, true, path, &block, 1, &owner, err);
+	smtp_buf_destroy(&b);
+	return rc;
+}
+
+void smtp_spool_pause_clear(const char *dir, const char *dest)
+{
+	char path[SMTP_SPOOL_PATH_MAX];
+
+	if (pause_path(path, dir, dest, false, NULL) == SMTP_OK) {
+		smtp_path_unlink(path);
+	}
+}
+
+typedef struct {
+	const char *dir;
+	const char *sub;
+	smtp_spool_status_t *st;
+	bool failed_dir;
+} status_walk_t;
+
+/* The "error" (a .retry) or "reason" (a failed/ .reason) of path, and "next" of a .retry. */
+static void status_read(status_walk_t *w, const char *path, bool retry, uint64_t mtime)
+{
+	const char *line, *v;
+	size_t llen, vlen;
+	uint64_t next;
+	smtp_file_t f;
+	char *buf;
+	cursor_t c;
+
+	if (smtp_file_open_read(path, &f) != 0) {
+		return;
+	}
+	if (read_all(f, path, &buf, &c.len, NULL) != SMTP_OK) {
+		smtp_file_close(f);
+		return;
+	}
+	smtp_file_close(f);
+	c.p = buf;
+	c.pos = 0;
+	while (next_line(&c, &line, &llen)) {
+		if (retry && (v = field(line, llen, "next", &vlen)) != NULL && parse_u64(v, vlen, &next)) {
+			if (w->st->next_attempt == 0 || next < w->st->next_attempt) {
+				w->st->next_attempt = next;
+			}
+		} else if ((v = field(line, llen, retry ? "error" : "reason", &vlen)) != NULL && vlen > 0
+		           && mtime >= w->st->last_error_at) {
+			w->st->last_error_at = mtime;
+			smtp_text_sanitize(w->st->last_error, sizeof(w->st->last_error), v, vlen);
+		}
+	}
+	free(buf);
+}
+
+static bool status_entry(void *ctx, const char *name)
+{
+	status_walk_t *w = ctx;
+	char path[SMTP_SPOOL_PATH_MAX], id[SMTP_SPOOL_ID_MAX];
+	size_t n = strlen(name);
+	uint64_t mtime = 0, created;
+	bool msg = n > 4 && strcmp(name + n - 4, ".msg") == 0;
+	bool retry = n > 6 && strcmp(name + n - 6, ".retry") == 0;
+	bool reason = n > 7 && strcmp(name + n - 7, ".reason") == 0;
+	size_t k = n - (msg ? 4 : retry ? 6 : reason ? 7 : 0);
+
+	if ((!msg && !retry && !reason) || k >= sizeof(id)) {
+		return true;
+	}
+	memcpy(id, name, k);
+	id[k] = '\0';
+	if (!id_ok(id)) {
+		return true;
+	}
+	if (msg) {
+		if (w->failed_dir) {
+			w->st->failed++;
+			return true;
+		}
+		w->st->queued++;
+		/* The id starts with the creation time (see smtp_spool.h). */
+		if (!parse_u64(id, strcspn(id, "-"), &created)) {
+			return true;
+		}
+		if (w->st->oldest_created == 0 || created < w->st->oldest_created) {
+			w->st->oldest_created = created;
+		}
+		/* Never tried (no .retry): due at its creation. */
+		if (make_path(path, w->dir, w->sub, id, ".retry", NULL) == SMTP_OK && smtp_path_mtime(path, &mtime) != 0
+		    && (w->st->next_attempt == 0 || created < w->st->next_attempt)) {
+			w->st->next_attempt = created;
+		}
+		return true;
+	}
+	if (make_path(path, w->dir, w->sub, name, NULL, NULL) != SMTP_OK) {
+		return true;
+	}
+	if (retry && !w->failed_dir) {
+		w->st->deferred++;
+	}
+	smtp_path_mtime(path, &mtime);
+	status_read(w, path, retry, mtime);
+	return true;
+}
+
+/* A backoff-<dest> record in the spool's top directory: its end and reason count. */
+static bool status_pause_entry(void *ctx, const char *name)
+{
+	status_walk_t *w = ctx;
+	smtp_spool_pause_t p;
+
+	if (strncmp(name, "backoff-", 8) != 0) {
+		return true;
+	}
+	if (smtp_spool_pause_read(w->dir, strcmp(name + 8, PAUSE_DEFAULT) == 0 ? NULL : name + 8, &p, NULL) != SMTP_OK) {
+		return true;
+	}
+	if (p.until > w->st->backoff_until) {
+		w->st->backoff_until = p.until;
+	}
+	if (p.reason[0] != '\0' && p.written >= w->st->last_error_at) {
+		w->st->last_error_at = p.written;
+		memcpy(w->st->last_error, p.reason, sizeof(p.reason));
+	}
+	return true;
+}
+
+smtp_rc_t smtp_spool_status(const char *dir, smtp_spool_status_t *st, smtp_error_t *err)
+{
+	static const char *const subs[] = {"queue", "failed"};
+	char path[SMTP_SPOOL_PATH_MAX];
+	status_walk_t w;
+	smtp_rc_t rc;
+	size_t i;
+	int e;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < 2; i++) {
+		if ((rc = make_path(path, dir, subs[i], NULL, NULL, err)) != SMTP_OK) {
+			return rc;
+		}
+		w.dir = dir;
+		w.sub = subs[i];
+		w.st = st;
+		w.failed_dir = i == 1;
+		e = smtp_dir_list(path, status_entry, &w);
+		if (e != 0 && !smtp_os_err_is_missing(e)) {
+			return os_fail(err, e, "list", path);
+		}
+	}
+	w.dir = dir;
+	w.sub = "";
+	w.st = st;
+	w.failed_dir = false;
+	e = smtp_dir_list(dir, status_pause_entry, &w);
+	if (e != 0 && !smtp_os_err_is_missing(e)) {
+		return os_fail(err, e, "list", dir);
+	}
+	/* Nothing goes before the relay's back-off ends. */
+	if (st->queued > 0 && st->backoff_until > st->next_attempt) {
+		st->next_attempt = st->backoff_until;
+	}
+	return SMTP_OK;
+}
+
+typedef struct {
+	const char *dir;
+	uint64_t now;
+	uint64_t max_age;
+	size_t removed;
+} sweep_t;
+
+static bool sweep_entry(void *ctx, const char *name)
+{
+	sweep_t *s = ctx;
+	char path[SMTP_SPOOL_PATH_MAX];
+	uint64_t mtime;
+
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0
+	    || make_path(path, s->dir, "tmp", name, NULL, NULL) != SMTP_OK) {
+		return true;
+	}
+	if (smtp_path_mtime(path, &mtime) == 0 && mtime + s->max_age < s->now && smtp_path_unlink(path) == 0) {
+		s->removed++;
+	}
+	return true;
+}
+
+size_t smtp_spool_sweep_tmp(const char *dir, uint64_t now, uint64_t max_age)
+{
+	char path[SMTP_SPOOL_PATH_MAX];
+	sweep_t s;
+
+	s.dir = dir;
+	s.now = now;
+	s.max_age = max_age;
+	s.removed = 0;
+	if (make_path(path, dir, "tmp", NULL, NULL, NULL) == SMTP_OK) {
+		smtp_dir_list(path, sweep_entry, &s);
+	}
+	return s.removed;
+}

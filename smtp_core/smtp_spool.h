@@ -149,6 +149,50 @@ smtp_rc_t smtp_spool_fail(smtp_spool_msg_t *msg, const char *reason, smtp_error_
  * NULL-safe, and safe after any claim result, after done and after fail. */
 void smtp_spool_release(smtp_spool_msg_t *msg);
 
+/* A destination's shared back-off: a relay that answered with a throttling
+ * reply (smtp_policy_throttle) is left alone by every sender and flusher of
+ * this spool until `until`. Kept in <dir>/backoff-<dest> ("default" for no
+ * token): "until <unix>", "strikes N", "error <text>"; replaced atomically.
+ * It is advice, not a message: a missing or unreadable record is no back-off. */
+typedef struct {
+	uint64_t until;           /* unix seconds; 0: none */
+	unsigned strikes;         /* throttling replies in a row */
+	uint64_t written;         /* when it was recorded (unix seconds; the file's time) */
+	char reason[SMTP_SPOOL_REASON_MAX];
+} smtp_spool_pause_t;
+
+/* Reads dest's back-off record (dest NULL or "": the default one) into *p;
+ * no record (or an unreadable one) gives zeros and SMTP_OK. SMTP_E_ARG for a
+ * bad token or path. */
+smtp_rc_t smtp_spool_pause_read(const char *dir, const char *dest, smtp_spool_pause_t *p, smtp_error_t *err);
+/* Records p (reason sanitised to one line) for dest, atomically (tmp/, rename).
+ * SMTP_E_ARG, SMTP_E_IO. */
+smtp_rc_t smtp_spool_pause_write(const char *dir, const char *dest, const smtp_spool_pause_t *p, smtp_error_t *err);
+/* Removes dest's record (a relay that accepted again); no record is fine. */
+void smtp_spool_pause_clear(const char *dir, const char *dest);
+
+/* What a spool holds, for monitoring. */
+typedef struct {
+	uint64_t queued;          /* messages in queue/ */
+	uint64_t deferred;        /* of those, the ones a try failed for (they have a .retry) */
+	uint64_t failed;          /* messages in failed/ */
+	uint64_t oldest_created;  /* creation time of the oldest queued message; 0: none */
+	uint64_t next_attempt;    /* the earliest next try of a queued message; 0: none */
+	uint64_t last_error_at;   /* when last_error was recorded; 0: never */
+	uint64_t backoff_until;   /* the latest end of a destination's back-off (any destination); 0: none */
+	char last_error[SMTP_SPOOL_REASON_MAX]; /* the newest reason in a .retry or failed/ .reason; "" none */
+} smtp_spool_status_t;
+
+/* Fills *st from dir without locking anything (the .retry and .reason files
+ * are replaced atomically, so each read is whole). A spool that does not
+ * exist yet is empty. SMTP_E_IO, SMTP_E_NOMEM, SMTP_E_ARG. */
+smtp_rc_t smtp_spool_status(const char *dir, smtp_spool_status_t *st, smtp_error_t *err);
+
+/* Removes the files in tmp/ last written more than max_age seconds before
+ * now: left by a writer that crashed between create and rename (a live
+ * writer finishes within its timeout). Returns how many it removed. */
+size_t smtp_spool_sweep_tmp(const char *dir, uint64_t now, uint64_t max_age);
+
 /* Seconds to wait after the attempts-th failed try: 0 for 0, then 60, 120,
  * 240, ... capped at SMTP_SPOOL_BACKOFF_MAX. */
 uint64_t smtp_spool_backoff(unsigned attempts);

@@ -40,9 +40,9 @@ echo file_get_contents(__DIR__ . '/log_smtpmail_log_mail.txt');
 ?>
 --EXPECTF--
 server: ok
-%d-%d-%dT%d:%d:%dZ smtpmail relay=127.0.0.1:%d from=<sender@example.org> rcpts=2 size=%d outcome=sent queue_id=FAULT1 duration_ms=%d tls=TLSv1.%d
-%d-%d-%dT%d:%d:%dZ smtpmail relay=127.0.0.1:1 from=<sender@example.org> rcpts=1 size=%d outcome=failed duration_ms=%d tls=none stage=connect code=0 error="cannot connect: Connection refused"
+%d-%d-%dT%d:%d:%dZ smtpmail level=info relay=127.0.0.1:%d from=<sender@example.org> rcpts=2 size=%d outcome=sent queue_id=FAULT1 duration_ms=%d tls=TLSv1.%d
+%d-%d-%dT%d:%d:%dZ smtpmail level=err relay=127.0.0.1:1 from=<sender@example.org> rcpts=1 size=%d outcome=failed duration_ms=%d tls=none stage=connect code=0 error="cannot connect: Connection refused"
 bool(false)
 bool(false)
-%d-%d-%dT%d:%d:%dZ smtpmail relay=127.0.0.1:1 from=<sender@example.org> rcpts=1 size=%d outcome=failed duration_ms=%d tls=none stage=connect code=0 error="cannot connect: Connection refused"
+%d-%d-%dT%d:%d:%dZ smtpmail level=err relay=127.0.0.1:1 from=<sender@example.org> rcpts=1 size=%d outcome=failed duration_ms=%d tls=none stage=connect code=0 error="cannot connect: Connection refused"
 [%s] mail() on [%slog_smtpmail_log.php:%d]: To: m@example.org -- Headers: From: sender@example.org -- Subject: Via mail

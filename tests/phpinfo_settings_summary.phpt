@@ -27,5 +27,12 @@ Relay => smtp.example.com:587 STARTTLS, required
 Credentials => used: app@example.com with a password
 Certificates => verified against openssl.cafile/openssl.capath, else the system's store
 Spool => /var/spool/php-smtpmail (a message no relay could take now is kept for smtp_spool_flush())
+spool queued => 0
+spool deferred => 0
+spool failed => 0
+spool oldest_age => 0
+spool next_attempt => none
+spool last_error => none
+spool backoff_until => none
 AUTH mechanisms => PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER
 bool(false)

@@ -2,6 +2,7 @@
  * (error, attempt state) -> verdict per path: a first send, a flusher's retry. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -244,8 +245,137 @@ static void test_rcpts_and_sessions(void)
 	CHECK_STR(smtp_policy_verdict_name(SMTP_VERDICT_NEXT_RELAY), "next relay");
 }
 
+static smtp_error_t reply(smtp_stage_t stage, int code, const char *enhanced)
+{
+	smtp_error_t e = make_err(SMTP_E_REPLY, stage, code);
+	snprintf(e.enhanced, sizeof(e.enhanced), "%s", enhanced);
+	return e;
+}
+
+static void test_throttle(void)
+{
+	/* Decided per code: each row is (stage, code, enhanced) -> kind. */
+	static const struct {
+		smtp_stage_t stage;
+		int code;
+		const char *enhanced;
+		smtp_throttle_t kind;
+	} rows[] = {
+		{SMTP_STAGE_GREETING, 421, "", SMTP_THROTTLE_TEMPORARY},
+		{SMTP_STAGE_GREETING, 421, "4.3.2", SMTP_THROTTLE_TEMPORARY},
+		{SMTP_STAGE_MAIL, 432, "4.3.2", SMTP_THROTTLE_TEMPORARY},
+		{SMTP_STAGE_DATA, 451, "4.4.2", SMTP_THROTTLE_TEMPORARY},
+		{SMTP_STAGE_AUTH, 454, "4.7.0", SMTP_THROTTLE_TEMPORARY},
+		{SMTP_STAGE_MAIL, 421, "4.7.0", SMTP_THROTTLE_TEMPORARY},
+		{SMTP_STAGE_MAIL, 450, "4.7.28", SMTP_THROTTLE_TEMPORARY},
+		{SMTP_STAGE_RCPT, 421, "4.7.28", SMTP_THROTTLE_TEMPORARY},
+		{SMTP_STAGE_EHLO, 421, "4.3.0", SMTP_THROTTLE_TEMPORARY},
+		{SMTP_STAGE_MAIL, 550, "5.2.252", SMTP_THROTTLE_PERMANENT},
+		{SMTP_STAGE_DATA, 554, "5.2.255", SMTP_THROTTLE_PERMANENT},
+		{SMTP_STAGE_MAIL, 550, "5.2.259", SMTP_THROTTLE_PERMANENT},
+		/* Not pacing: */
+		{SMTP_STAGE_RCPT, 452, "4.5.3", SMTP_THROTTLE_NONE},     /* too many recipients: this envelope */
+		{SMTP_STAGE_RCPT, 452, "", SMTP_THROTTLE_NONE},
+		{SMTP_STAGE_AUTH, 432, "4.7.12", SMTP_THROTTLE_NONE},    /* RFC 4954 password transition */
+		{SMTP_STAGE_TLS, 454, "4.7.0", SMTP_THROTTLE_NONE},      /* RFC 3207 TLS unavailable */
+		{SMTP_STAGE_RCPT, 450, "4.7.0", SMTP_THROTTLE_NONE},     /* about one recipient */
+		{SMTP_STAGE_RCPT, 450, "4.2.0", SMTP_THROTTLE_NONE},     /* greylisting */
+		{SMTP_STAGE_MAIL, 451, "4.3.0", SMTP_THROTTLE_NONE},     /* queue write error */
+		{SMTP_STAGE_MAIL, 421, "", SMTP_THROTTLE_NONE},          /* closing: a stale session */
+		{SMTP_STAGE_MAIL, 550, "5.2.25", SMTP_THROTTLE_NONE},
+		{SMTP_STAGE_MAIL, 550, "5.2.2", SMTP_THROTTLE_NONE},
+		{SMTP_STAGE_MAIL, 550, "5.2.2500", SMTP_THROTTLE_NONE},
+		{SMTP_STAGE_GREETING, 554, "5.7.1", SMTP_THROTTLE_NONE},
+	};
+	const char *meaning;
+	smtp_error_t closed = make_err(SMTP_E_CLOSED, SMTP_STAGE_GREETING, 421);
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		smtp_error_t e = reply(rows[i].stage, rows[i].code, rows[i].enhanced);
+		smtp_throttle_t got = smtp_policy_throttle(&e, &meaning);
+		if (got != rows[i].kind) {
+			fprintf(stderr, "row %zu: %d %s\n", i, rows[i].code, rows[i].enhanced);
+		}
+		CHECK_INT(got, rows[i].kind);
+		CHECK((meaning != NULL) == (rows[i].kind != SMTP_THROTTLE_NONE));
+	}
+	/* Only replies: a dropped connection is not throttling. */
+	CHECK_INT(smtp_policy_throttle(&closed, NULL), SMTP_THROTTLE_NONE);
+	{
+		smtp_error_t e = reply(SMTP_STAGE_MAIL, 550, "5.2.252");
+		smtp_policy_throttle(&e, &meaning);
+		CHECK(strstr(meaning, "permanent throttling") != NULL && strstr(meaning, "send-as-denied") != NULL);
+	}
+
+	CHECK_INT(smtp_policy_relay_backoff(SMTP_THROTTLE_NONE, 1), 0);
+	CHECK_INT(smtp_policy_relay_backoff(SMTP_THROTTLE_TEMPORARY, 1), 60);
+	CHECK_INT(smtp_policy_relay_backoff(SMTP_THROTTLE_TEMPORARY, 2), 120);
+	CHECK_INT(smtp_policy_relay_backoff(SMTP_THROTTLE_TEMPORARY, 7), 3600);
+	CHECK_INT(smtp_policy_relay_backoff(SMTP_THROTTLE_TEMPORARY, 900), 3600);
+	CHECK_INT(smtp_policy_relay_backoff(SMTP_THROTTLE_PERMANENT, 1), 3600);
+}
+
+static void test_throttled_verdicts(void)
+{
+	smtp_error_t greet = reply(SMTP_STAGE_GREETING, 421, "");
+	smtp_error_t perm = reply(SMTP_STAGE_MAIL, 550, "5.2.254");
+	smtp_error_t many = reply(SMTP_STAGE_RCPT, 452, "4.5.3");
+	smtp_policy_input_t in;
+	smtp_policy_verdict_t v;
+
+	/* Send with a spool: spooled whole, never failed, the relay backs off. */
+	v = send_verdict(&greet, false, true, 0, 1);
+	CHECK_INT(v.verdict, SMTP_VERDICT_DEFER);
+	CHECK_INT(v.throttle, SMTP_THROTTLE_TEMPORARY);
+	CHECK_INT(v.relay_backoff, 60);
+	v = send_verdict(&perm, false, true, 0, 1);
+	CHECK_INT(v.verdict, SMTP_VERDICT_DEFER);
+	CHECK_INT(v.throttle, SMTP_THROTTLE_PERMANENT);
+	CHECK_INT(v.relay_backoff, 3600);
+	/* Without one: the caller's failure, permanent stays permanent. */
+	v = send_verdict(&perm, false, false, 0, 1);
+	CHECK_INT(v.verdict, SMTP_VERDICT_FAIL);
+	CHECK_INT(v.throttle, SMTP_THROTTLE_PERMANENT);
+	/* A throttling first relay: the next one is tried, no back-off yet. */
+	v = send_verdict(&greet, false, true, 0, 2);
+	CHECK_INT(v.verdict, SMTP_VERDICT_NEXT_RELAY);
+	CHECK_INT(v.relay_backoff, 0);
+	/* 452 4.5.3: an ordinary transient failure, no back-off. */
+	v = send_verdict(&many, false, true, 0, 1);
+	CHECK_INT(v.verdict, SMTP_VERDICT_DEFER);
+	CHECK_INT(v.throttle, SMTP_THROTTLE_NONE);
+	CHECK_INT(v.relay_backoff, 0);
+
+	/* Flushing: a 5.2.25x is not the message's fault, so not failed/; the
+	 * back-off grows with the strikes and sets the message's next try. */
+	v = flush_verdict(&perm, false, 0, 10, 0);
+	CHECK_INT(v.verdict, SMTP_VERDICT_DEFER);
+	CHECK(v.relays_unreachable);
+	CHECK_INT(v.next_attempt, NOW + 3600);
+	memset(&in, 0, sizeof(in));
+	in.rc = SMTP_E_REPLY;
+	in.err = &greet;
+	in.nrelays = 1;
+	in.spool = true;
+	in.flushing = true;
+	in.now = NOW;
+	in.created = NOW - 10;
+	in.relay_strikes = 2;
+	smtp_policy_decide(&in, &v);
+	CHECK_INT(v.verdict, SMTP_VERDICT_DEFER);
+	CHECK_INT(v.relay_backoff, 240);
+	CHECK_INT(v.next_attempt, NOW + 240);
+	in.max_age = 5;
+	smtp_policy_decide(&in, &v);
+	CHECK_INT(v.verdict, SMTP_VERDICT_FAIL);
+	CHECK(v.too_old);
+}
+
 int main(void)
 {
+	test_throttle();
+	test_throttled_verdicts();
 	test_send_path();
 	test_partial();
 	test_flush_path();

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 #include "check.h"
 #include "smtp_spool.h"
@@ -803,6 +804,79 @@ static void test_two_processes(void)
 	CHECK_INT(count_in("queue"), 0);
 }
 
+/* The relay back-off record, status and the tmp/ sweep, in a fresh spool. */
+static void test_pause_status_sweep(void)
+{
+	const char *one[] = {"a@x.example"};
+	char dir[400], id1[SMTP_SPOOL_ID_MAX], id2[SMTP_SPOOL_ID_MAX], id3[SMTP_SPOOL_ID_MAX], path[600];
+	smtp_piece_t p = {"Subject: t\r\n\r\nhello\r\n", 21};
+	smtp_spool_pause_t pause, got;
+	smtp_spool_status_t st;
+	smtp_spool_msg_t m;
+	smtp_error_t err;
+	struct timespec old[2];
+
+	snprintf(dir, sizeof(dir), "%s/status", root);
+	/* A spool that does not exist yet: empty, no error. */
+	CHECK_INT(smtp_spool_status(dir, &st, &err), SMTP_OK);
+	CHECK_INT(st.queued + st.deferred + st.failed + st.oldest_created + st.next_attempt + st.backoff_until, 0);
+	CHECK_STR(st.last_error, "");
+	CHECK_INT(smtp_spool_pause_read(dir, "abc", &got, &err), SMTP_OK);
+	CHECK_INT(got.until, 0);
+	CHECK_INT(smtp_spool_prepare(dir, &err), SMTP_OK);
+
+	CHECK_INT(smtp_spool_write(dir, "s@x.example", one, 1, &p, 1, 1000u, false, id1, &err), SMTP_OK);
+	CHECK_INT(smtp_spool_write(dir, "s@x.example", one, 1, &p, 1, 2000u, false, id2, &err), SMTP_OK);
+	CHECK_INT(smtp_spool_write(dir, "s@x.example", one, 1, &p, 1, 3000u, false, id3, &err), SMTP_OK);
+	CHECK_INT(smtp_spool_claim(dir, id1, &m, &err), SMTP_OK);
+	CHECK_INT(smtp_spool_defer(&m, one, 1, 9000u, false, "451 later", &err), SMTP_OK);
+	smtp_spool_release(&m);
+	CHECK_INT(smtp_spool_claim(dir, id3, &m, &err), SMTP_OK);
+	CHECK_INT(smtp_spool_fail(&m, "550 no such user", &err), SMTP_OK);
+	smtp_spool_release(&m);
+	CHECK_INT(smtp_spool_status(dir, &st, &err), SMTP_OK);
+	CHECK_INT(st.queued, 2);
+	CHECK_INT(st.deferred, 1);
+	CHECK_INT(st.failed, 1);
+	CHECK_INT(st.oldest_created, 1000);
+	/* id2 was never tried: due at its creation, before id1's retry at 9000. */
+	CHECK_INT(st.next_attempt, 2000);
+	CHECK(strcmp(st.last_error, "451 later") == 0 || strcmp(st.last_error, "550 no such user") == 0);
+
+	/* The back-off: written whole, read back, counted in the status, cleared. */
+	memset(&pause, 0, sizeof(pause));
+	pause.until = 4000000000u;
+	pause.strikes = 3;
+	snprintf(pause.reason, sizeof(pause.reason), "421 4.7.0 slow\r\ndown");
+	CHECK_INT(smtp_spool_pause_write(dir, "abc", &pause, &err), SMTP_OK);
+	CHECK_INT(smtp_spool_pause_read(dir, "abc", &got, &err), SMTP_OK);
+	CHECK_INT(got.until, 4000000000u);
+	CHECK_INT(got.strikes, 3);
+	CHECK_STR(got.reason, "421 4.7.0 slow??down");
+	CHECK(got.written > 0);
+	CHECK_INT(smtp_spool_pause_read(dir, NULL, &got, &err), SMTP_OK);
+	CHECK_INT(got.until, 0);
+	CHECK_INT(smtp_spool_pause_write(dir, "BAD/../x", &pause, &err), SMTP_E_ARG);
+	CHECK_INT(smtp_spool_status(dir, &st, &err), SMTP_OK);
+	CHECK_INT(st.backoff_until, 4000000000u);
+	CHECK_INT(st.next_attempt, 4000000000u);
+	CHECK_STR(st.last_error, "421 4.7.0 slow??down");
+	smtp_spool_pause_clear(dir, "abc");
+	CHECK_INT(smtp_spool_pause_read(dir, "abc", &got, &err), SMTP_OK);
+	CHECK_INT(got.until, 0);
+	CHECK_INT(count_in("tmp"), 0);
+
+	/* tmp/: a file older than the age goes, a fresh one stays. */
+	snprintf(path, sizeof(path), "%s/tmp/%s.msg", dir, id2);
+	write_file(path, "half", 4);
+	CHECK_INT(smtp_spool_sweep_tmp(dir, (uint64_t)time(NULL), 3600), 0);
+	old[0].tv_sec = old[1].tv_sec = time(NULL) - 3700;
+	old[0].tv_nsec = old[1].tv_nsec = 0;
+	CHECK_INT(utimensat(AT_FDCWD, path, old, AT_SYMLINK_NOFOLLOW), 0);
+	CHECK_INT(smtp_spool_sweep_tmp(dir, (uint64_t)time(NULL), 3600), 1);
+	CHECK(!exists(path));
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/smtp_spool_test.XXXXXX";
@@ -824,6 +898,7 @@ int main(void)
 	test_hostile_tree();
 	test_bad_ids();
 	test_two_processes();
+	test_pause_status_sweep();
 
 	rm_tree(root);
 	return check_report("spool");
