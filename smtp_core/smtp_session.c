@@ -400,20 +400,6 @@ static smtp_rc_t reply_error(smtp_session_t *s, smtp_stage_t stage, const char *
 	return die(s, SMTP_E_REPLY, r->code != 421);
 }
 
-/* Reads a reply and requires its first digit to be `want` (2 = positive completion, 3 = intermediate). */
-static smtp_rc_t expect(smtp_session_t *s, int want, smtp_stage_t stage, const char *what, smtp_error_t *err)
-{
-	smtp_rc_t rc = read_reply(s, stage, err);
-
-	if (rc != SMTP_OK) {
-		return rc;
-	}
-	if (reply(s)->code / 100 != want) {
-		return reply_error(s, stage, what, err);
-	}
-	return SMTP_OK;
-}
-
 /* One command, written at once, and its reply read: the unpipelined round trip. */
 static smtp_rc_t round_trip(smtp_session_t *s, const char *verb, const char *arg, size_t arglen, smtp_stage_t stage,
                             smtp_error_t *err)
