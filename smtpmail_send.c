@@ -35,6 +35,8 @@ typedef struct smtpmail_job {
 	char *envelope_from;
 	char tls_version[32];   /* of the connection that carried the transaction */
 	smtp_rcpt_status_t *rcpt_status;   /* the per-recipient results, on the request's allocator */
+	smtp_canon_t scan;      /* head and body scanned: line lengths checked, SIZE and 8-bit learnt */
+	bool scanned;           /* scan covers the whole message without error */
 	smart_str transcript;   /* options["transcript"] */
 } smtpmail_job_t;
 
@@ -184,9 +186,26 @@ static void report_failure(const smtp_error_t *err, const smtpmail_settings_t *r
 	}
 }
 
+/* Scans the head and the body once (smtp_canon_scan): a line too long is
+ * found before connecting, and MAIL FROM learns the size and whether the
+ * content is 8-bit. */
+static smtp_rc_t scan_message(smtpmail_job_t *job, const smtpmail_input_t *in, smtp_error_t *err)
+{
+	smtp_rc_t rc;
+
+	smtp_canon_init(&job->scan);
+	rc = smtp_canon_scan(&job->scan, job->composed.head.data, job->composed.head.len, err);
+	if (rc == SMTP_OK) {
+		rc = smtp_canon_scan(&job->scan, in->message, in->message_len, err);
+	}
+	job->scanned = rc == SMTP_OK;
+	return rc;
+}
+
 static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, smtp_error_t *err)
 {
 	smtp_piece_t pieces[2];
+	smtp_mail_info_t info;
 
 	pieces[0].data = job->composed.head.data;
 	pieces[0].len = job->composed.head.len;
@@ -200,9 +219,20 @@ static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, sm
 	}
 	job->result.storage = job->rcpt_status;
 	job->result.storage_n = job->composed.rcpts.count;
+	/* A spooled message being flushed was not scanned by prepare(). A line too
+	 * long is then the data phase's error, as before; MAIL FROM just declares
+	 * less. */
+	if (!job->scanned) {
+		(void)scan_message(job, in, NULL);
+	}
+	memset(&info, 0, sizeof(info));
+	if (job->scanned) {
+		info.size = smtp_canon_size(&job->scan);
+		info.body_8bit = smtp_canon_has_8bit(&job->scan);
+	}
 	return smtp_session_send(job->conn->session, job->envelope_from,
 	                         (const char *const *)job->composed.rcpts.items, job->composed.rcpts.count,
-	                         pieces, 2, &job->result, err);
+	                         &info, pieces, 2, &job->result, err);
 }
 
 /* Sends over a kept session when there is one, else over a new connection.
@@ -273,7 +303,7 @@ static smtp_rc_t prepare_raw(smtpmail_job_t *job, const smtpmail_input_t *in, sm
 	if (job->composed.rcpts.count == 0) {
 		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0, "no recipients");
 	}
-	return smtp_canon_check(in->message, in->message_len, err);
+	return scan_message(job, in, err);
 }
 
 static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in, smtp_error_t *err)
@@ -335,11 +365,7 @@ static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, cons
 		                      "no recipients: the To argument is empty and there is no To, Cc or Bcc header");
 	}
 	/* A doomed message never starts a transaction: long lines are found before connecting. */
-	rc = smtp_canon_check(job->composed.head.data, job->composed.head.len, err);
-	if (rc == SMTP_OK) {
-		rc = smtp_canon_check(in->message, in->message_len, err);
-	}
-	return rc;
+	return scan_message(job, in, err);
 }
 
 static void result_to_array(const smtpmail_job_t *job, zval *return_value)
