@@ -35,8 +35,8 @@ typedef struct smtpmail_job {
 	char *envelope_from;
 	char tls_version[32];   /* of the connection that carried the transaction */
 	smtp_rcpt_status_t *rcpt_status;   /* the per-recipient results, on the request's allocator */
-	smtp_canon_t scan;      /* head and body scanned: line lengths checked, SIZE and 8-bit learnt */
-	bool scanned;           /* scan covers the whole message without error */
+	smtp_mail_info_t info;  /* what MAIL FROM declares: size and 8-bit, learnt by scan_message() */
+	bool scanned;           /* info covers the whole message */
 	smart_str transcript;   /* options["transcript"] */
 } smtpmail_job_t;
 
@@ -191,21 +191,26 @@ static void report_failure(const smtp_error_t *err, const smtpmail_settings_t *r
  * content is 8-bit. */
 static smtp_rc_t scan_message(smtpmail_job_t *job, const smtpmail_input_t *in, smtp_error_t *err)
 {
+	smtp_canon_t head, body;
 	smtp_rc_t rc;
 
-	smtp_canon_init(&job->scan);
-	rc = smtp_canon_scan(&job->scan, job->composed.head.data, job->composed.head.len, err);
+	/* Apart, so that an error names the line of the body as the caller counts
+	 * it; the head ends in CRLF, so the sizes add up. */
+	smtp_canon_init(&head);
+	smtp_canon_init(&body);
+	rc = smtp_canon_scan(&head, job->composed.head.data, job->composed.head.len, err);
 	if (rc == SMTP_OK) {
-		rc = smtp_canon_scan(&job->scan, in->message, in->message_len, err);
+		rc = smtp_canon_scan(&body, in->message, in->message_len, err);
 	}
 	job->scanned = rc == SMTP_OK;
+	job->info.size = job->scanned ? smtp_canon_size(&head) + smtp_canon_size(&body) : 0;
+	job->info.body_8bit = job->scanned && (smtp_canon_has_8bit(&head) || smtp_canon_has_8bit(&body));
 	return rc;
 }
 
 static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, smtp_error_t *err)
 {
 	smtp_piece_t pieces[2];
-	smtp_mail_info_t info;
 
 	pieces[0].data = job->composed.head.data;
 	pieces[0].len = job->composed.head.len;
@@ -225,14 +230,9 @@ static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, sm
 	if (!job->scanned) {
 		(void)scan_message(job, in, NULL);
 	}
-	memset(&info, 0, sizeof(info));
-	if (job->scanned) {
-		info.size = smtp_canon_size(&job->scan);
-		info.body_8bit = smtp_canon_has_8bit(&job->scan);
-	}
 	return smtp_session_send(job->conn->session, job->envelope_from,
 	                         (const char *const *)job->composed.rcpts.items, job->composed.rcpts.count,
-	                         &info, pieces, 2, &job->result, err);
+	                         &job->info, pieces, 2, &job->result, err);
 }
 
 /* Sends over a kept session when there is one, else over a new connection.
