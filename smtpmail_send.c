@@ -106,10 +106,25 @@ static zend_class_entry *exception_class(smtp_stage_t stage)
 
 /* The one place a core error becomes PHP's (STYLE 12): an exception for
  * smtp_send(), false plus a warning for mail(). */
+/* Whether the server's text (already printable) contains needle, ignoring ASCII case. */
+static bool text_has(const char *text, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *text != '\0'; text++) {
+		if (strncasecmp(text, needle, n) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The likely fix for the failures people meet most (STYLE 8: the policy of
  * wording lives here, in one place). NULL when there is nothing useful to add. */
 static const char *failure_hint(const smtp_error_t *err, const smtpmail_settings_t *relay)
 {
+	bool has_credentials = relay->username != NULL || relay->oauth_token != NULL || php_smtpmail_oauth_configured(relay);
+
 	switch (err->stage) {
 	case SMTP_STAGE_CONNECT:
 		if (strstr(err->message, "refused") != NULL) {
@@ -124,9 +139,45 @@ static const char *failure_hint(const smtp_error_t *err, const smtpmail_settings
 		}
 		return NULL;
 	case SMTP_STAGE_GREETING:
-		if (err->rc == SMTP_E_TIMEOUT && relay->tls != SMTP_TLS_IMPLICIT) {
+		if ((err->rc == SMTP_E_TIMEOUT || err->rc == SMTP_E_TLS) && relay->tls != SMTP_TLS_IMPLICIT) {
 			return relay->port == 465 ? "port 465 speaks TLS from the first byte: use tls=implicit"
 			                          : "a port that expects TLS from the first byte needs tls=implicit";
+		}
+		/* RFC 5321 4.2.2: 421, service not available, closing the channel. */
+		if (err->code == 421) {
+			return "the relay is busy or limits connections (too many at once from this address, or a rate "
+			       "limit): try again later, send fewer at once, or keep sessions (smtpmail.persistent)";
+		}
+		return NULL;
+	case SMTP_STAGE_MAIL:
+		/* RFC 4954 6: 530 5.7.0, authentication required. */
+		if (err->code == 530) {
+			if (has_credentials) {
+				return "the relay wants AUTH before MAIL, and this session did authenticate: the account may "
+				       "not submit here; ask the relay's administrator";
+			}
+			return relay->redirected
+			       ? "the relay wants AUTH before MAIL: pass options[\"username\"] and options[\"password\"] (a "
+			         "call that changes the destination does not use the php.ini credentials)"
+			       : "the relay wants AUTH before MAIL: set smtpmail.username and smtpmail.password";
+		}
+		/* Microsoft 365: 5.7.60 SendAsDenied; Postfix and others: 5.7.1 with
+		 * 550 or 553 ("not owned by user"). */
+		if (strcmp(err->enhanced, "5.7.60") == 0 || text_has(err->message, "SendAsDenied")
+		    || ((err->code == 550 || err->code == 553) && strcmp(err->enhanced, "5.7.1") == 0)) {
+			return "the envelope sender is not allowed for this account: send as the account's own address, or "
+			       "one it may send as (smtpmail.from, options[\"from\"], mail()'s -f)";
+		}
+		return NULL;
+	case SMTP_STAGE_RCPT:
+		/* Postfix: 554 5.7.1 Relay access denied; Exim: 550 relay not
+		 * permitted; Microsoft 365: 550 5.7.54 Unable to relay. */
+		if (err->code >= 550 && (text_has(err->message, "relay access denied") || text_has(err->message, "relay not permitted")
+		                         || text_has(err->message, "unable to relay") || strcmp(err->enhanced, "5.7.54") == 0)) {
+			return has_credentials
+			       ? "the relay does not relay for this account to that domain: check what the account may send to"
+			       : "the relay does not relay for this client: authenticate (smtpmail.username and smtpmail.password) "
+			         "on its submission port, 587 or 465";
 		}
 		return NULL;
 	case SMTP_STAGE_AUTH:
@@ -839,7 +890,8 @@ static smtp_rc_t flush_quietly(const smtpmail_settings_t *s, const char *dir, bo
 			 * flusher with those settings, and never goes anywhere else. */
 			counts->skipped++;
 		} else if ((!force && msg->next_attempt > (uint64_t)time(NULL)) || (limit > 0 && (zend_long)tried >= limit)) {
-			counts->deferred++;
+			/* Not tried: a message waiting out its back-off is no new failure. */
+			counts->waiting++;
 		} else {
 			tried++;
 			go_on = flush_one(s, msg, counts);
