@@ -207,6 +207,14 @@ void php_smtpmail_use_relay(php_smtpmail_settings_t *s, size_t i);
  * return_value (may be NULL) receives the result array. */
 bool php_smtpmail_send_message(const php_smtpmail_settings_t *s, const php_smtpmail_input_t *in, bool as_exception,
                                zval *return_value);
+/* smtpmail.spool_dir as an absolute path in out (MAXPATHLEN bytes). A relative
+ * setting is taken against PHP's current directory, as PHP's own file
+ * functions take it: the one chdir() moves, which under ZTS (Windows' Apache
+ * module, for one) is the thread's virtual directory, not the process's, and
+ * which a web SAPI sets to the script's directory. Resolved anew at each use.
+ * SMTP_E_ARG when unset; SMTP_E_IO when it cannot be made absolute. */
+smtp_rc_t php_smtpmail_spool_dir(char *out, smtp_error_t *err);
+
 /* Sends what the spool dir holds; false after throwing when it cannot be read.
  * retarget: also the messages spooled for another relay or account, through
  * this one (an operator's choice after changing php.ini). */

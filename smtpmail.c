@@ -283,6 +283,8 @@ PHP_FUNCTION(smtp_spool_flush)
 	php_smtpmail_settings_t settings;
 	php_smtpmail_flush_counts_t counts = {0, 0, 0, 0, 0};
 	const char *dir = SMTPMAIL_G(spool_dir);
+	char path[MAXPATHLEN];
+	smtp_error_t err;
 	bool force = false;
 	bool retarget = false;
 	zend_long limit = 0;
@@ -341,7 +343,11 @@ PHP_FUNCTION(smtp_spool_flush)
 	if (!ok) {
 		RETURN_THROWS();
 	}
-	if (!php_smtpmail_spool_flush(&settings, dir, force, retarget, limit, &counts)) {
+	if (php_smtpmail_spool_dir(path, &err) != SMTP_OK) {
+		zend_throw_exception(php_smtpmail_exception_ce, err.message, 0);
+		RETURN_THROWS();
+	}
+	if (!php_smtpmail_spool_flush(&settings, path, force, retarget, limit, &counts)) {
 		RETURN_THROWS();
 	}
 	array_init(return_value);

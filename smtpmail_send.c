@@ -12,6 +12,7 @@
 #include "php.h"
 #include "zend_exceptions.h"
 #include "zend_smart_str.h"
+#include "fopen_wrappers.h"
 
 #include "php_smtpmail.h"
 #include "smtp_core/smtp_addr.h"
@@ -536,7 +537,23 @@ static void log_outcome(const smtpmail_job_t *job, const smtpmail_input_t *in, c
 	}
 }
 
-/* Writes the job's message into the spool for smtp_spool_flush() to send later. */
+smtp_rc_t php_smtpmail_spool_dir(char *out, smtp_error_t *err)
+{
+	const char *dir = SMTPMAIL_G(spool_dir);
+
+	if (dir == NULL || dir[0] == '\0') {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_NONE, 0, "smtpmail.spool_dir is not set");
+	}
+	/* CWD_EXPAND: "." and ".." resolved by the text, symlinks left to the
+	 * spool's own checks, as they are for an absolute setting. */
+	if (expand_filepath_with_mode(dir, out, NULL, 0, CWD_EXPAND) == NULL) {
+		return smtp_error_set(err, SMTP_E_IO, SMTP_STAGE_NONE, 0,
+		                      "spool: smtpmail.spool_dir %s cannot be made absolute (PHP's current directory is "
+		                      "gone, or the path is too long)", dir);
+	}
+	return SMTP_OK;
+}
+
 /* Writes the job's message into the spool for smtp_spool_flush() to send
  * later, for the recipients in rcpts[0..n). */
 static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in,
@@ -545,9 +562,10 @@ static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_settings_t 
 {
 	smtp_piece_t pieces[2];
 	char dest[65];
-	smtp_rc_t rc = smtp_spool_prepare(SMTPMAIL_G(spool_dir), err);
+	char dir[MAXPATHLEN];
+	smtp_rc_t rc;
 
-	if (rc != SMTP_OK) {
+	if ((rc = php_smtpmail_spool_dir(dir, err)) != SMTP_OK || (rc = smtp_spool_prepare(dir, err)) != SMTP_OK) {
 		return rc;
 	}
 	php_smtpmail_dest_token(s, dest);
@@ -555,7 +573,7 @@ static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_settings_t 
 	pieces[0].len = job->composed.head.len;
 	pieces[1].data = in->message;
 	pieces[1].len = in->message_len;
-	return smtp_spool_write_for(SMTPMAIL_G(spool_dir), dest[0] != '\0' ? dest : NULL, job->envelope_from, rcpts, n,
+	return smtp_spool_write_for(dir, dest[0] != '\0' ? dest : NULL, job->envelope_from, rcpts, n,
 	                            pieces, 2, (uint64_t)time(NULL), unknown_outcome, id, err);
 }
 
