@@ -38,6 +38,8 @@ typedef struct smtpmail_job {
 	char *envelope_from;
 	char tls_version[32];   /* of the connection that carried the transaction */
 	smtp_rcpt_status_t *rcpt_status;   /* the per-recipient results, on the request's allocator */
+	smtp_mail_info_t info;  /* what MAIL FROM declares: size and 8-bit, learnt by scan_message() */
+	bool scanned;           /* info covers the whole message */
 	smart_str transcript;   /* options["transcript"] */
 } smtpmail_job_t;
 
@@ -246,6 +248,28 @@ static void report_failure(const smtp_error_t *err, const smtpmail_settings_t *r
 	}
 }
 
+/* Scans the head and the body once (smtp_canon_scan): a line too long is
+ * found before connecting, and MAIL FROM learns the size and whether the
+ * content is 8-bit. */
+static smtp_rc_t scan_message(smtpmail_job_t *job, const smtpmail_input_t *in, smtp_error_t *err)
+{
+	smtp_canon_t head, body;
+	smtp_rc_t rc;
+
+	/* Apart, so that an error names the line of the body as the caller counts
+	 * it; the head ends in CRLF, so the sizes add up. */
+	smtp_canon_init(&head);
+	smtp_canon_init(&body);
+	rc = smtp_canon_scan(&head, job->composed.head.data, job->composed.head.len, err);
+	if (rc == SMTP_OK) {
+		rc = smtp_canon_scan(&body, in->message, in->message_len, err);
+	}
+	job->scanned = rc == SMTP_OK;
+	job->info.size = job->scanned ? smtp_canon_size(&head) + smtp_canon_size(&body) : 0;
+	job->info.body_8bit = job->scanned && (smtp_canon_has_8bit(&head) || smtp_canon_has_8bit(&body));
+	return rc;
+}
+
 static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, smtp_error_t *err)
 {
 	smtp_piece_t pieces[2];
@@ -263,11 +287,17 @@ static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, sm
 	}
 	job->result.storage = job->rcpt_status;
 	job->result.storage_n = job->composed.rcpts.count;
-	/* The session re-encodes on the way what this relay's 8BITMIME requires. */
+	/* A spooled message being flushed was not scanned by prepare(): MAIL FROM
+	 * then just declares less. */
+	if (!job->scanned) {
+		(void)scan_message(job, in, NULL);
+	}
+	/* The session re-encodes on the way what this relay's 8BITMIME requires
+	 * (and then counts SIZE and BODY from the plan). */
 	smtp_session_set_mime(job->conn->session, &job->plan);
 	rc = smtp_session_send(job->conn->session, job->envelope_from,
 	                       (const char *const *)job->composed.rcpts.items, job->composed.rcpts.count,
-	                       pieces, 2, &job->result, err);
+	                       &job->info, pieces, 2, &job->result, err);
 	smtp_session_set_mime(job->conn->session, NULL);
 	return rc;
 }
@@ -284,6 +314,21 @@ static smtp_rc_t plan_message(smtpmail_job_t *job, const smtpmail_input_t *in, b
 	pieces[1].data = in->message;
 	pieces[1].len = in->message_len;
 	return smtp_mime_scan(&job->plan, pieces, 2, declare, err);
+}
+
+/* The plan decides what can go out; the canonicaliser's scan then measures
+ * what MAIL FROM declares (SIZE, BODY). Its own refusal of a long line is no
+ * error any more: the plan re-encodes that part, and the session measures it
+ * again as re-encoded. */
+static smtp_rc_t plan_and_scan(smtpmail_job_t *job, const smtpmail_input_t *in, bool declare, smtp_error_t *err)
+{
+	smtp_rc_t rc = plan_message(job, in, declare, err);
+
+	if (rc == SMTP_OK) {
+		(void)scan_message(job, in, NULL);
+		job->scanned = true;
+	}
+	return rc;
 }
 
 /* Sends over a kept session when there is one, else over a new connection.
@@ -362,7 +407,7 @@ static smtp_rc_t prepare_raw(smtpmail_job_t *job, const smtpmail_input_t *in, sm
 	if (job->composed.rcpts.count == 0) {
 		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0, "no recipients");
 	}
-	return plan_message(job, in, false, err);
+	return plan_and_scan(job, in, false, err);
 }
 
 static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in, smtp_error_t *err)
@@ -426,7 +471,7 @@ static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, cons
 	}
 	/* A doomed message never starts a transaction: a long line that cannot be
 	 * re-encoded is found before connecting. */
-	return plan_message(job, in, in->compose_mime, err);
+	return plan_and_scan(job, in, in->compose_mime, err);
 }
 
 static void result_to_array(const smtpmail_job_t *job, zval *return_value)

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smtp_idna.h"
+
 /* Room for an excerpt of the input quoted in an error message (sanitised). */
 #define SMTP_ADDR_QUOTE_MAX 64
 /* Bytes of context shown on each side of a bad byte. */
@@ -62,8 +64,8 @@ static bool is_alnum(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* RFC 5322 3.2.3 atext, plus octets >= 0x80 (RFC 6532 3.2) so that UTF-8
- * display names pass; an addr-spec refuses them later with a clear message. */
+/* RFC 5322 3.2.3 atext, plus octets >= 0x80 (RFC 6532 3.2: UTF8-non-ascii) for
+ * UTF-8 display names and addresses; an addr-spec checks them later. */
 static bool is_atext(unsigned char c)
 {
 	if (c >= 0x80 || is_alnum(c)) {
@@ -448,7 +450,7 @@ static bool is_dot_string(const char *s, size_t n)
 			if (s[i - 1] == '.') {
 				return false;
 			}
-		} else if (c >= 0x80 || !is_atext(c)) {
+		} else if (!is_atext(c)) {
 			return false;
 		}
 	}
@@ -468,9 +470,20 @@ static smtp_rc_t local_canon(parser_t *ps, const addr_buf_t *raw, size_t from, s
 	for (i = 0; i < raw->len && !raw->over; i++) {
 		unsigned char c = (unsigned char)raw->s[i];
 		if (c >= 0x80) {
-			return smtp_error_set(ps->err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
-			                      "address '%s' has non-ASCII characters in its local part; "
-			                      "SMTPUTF8 is not supported yet", q);
+			/* RFC 6531 3.3: a UTF-8 local part (sent with SMTPUTF8); well-formed
+			 * UTF-8 only, and no C1 control. */
+			uint32_t cp;
+			size_t k = smtp_utf8_next(raw->s + i, raw->len - i, &cp);
+			if (k == 0) {
+				return smtp_error_set(ps->err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+				                      "address '%s' has a local part that is neither ASCII nor valid UTF-8", q);
+			}
+			if (cp <= 0x9f) {
+				return smtp_error_set(ps->err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+				                      "address '%s' has a control character in its local part", q);
+			}
+			i += k - 1;
+			continue;
 		}
 		if (is_ctl(c) || c == '\t') {
 			/* RFC 5321 4.1.2 qtextSMTP and quoted-pairSMTP allow no HTAB or CTL. */
@@ -646,6 +659,49 @@ static bool is_address_literal(const char *s, size_t n)
 	return true;
 }
 
+/* A domain label in UTF-8 (RFC 6531 3.3, RFC 5890): its A-label when
+ * smtp_idna can check it, so that no SMTPUTF8 is needed; as written when it
+ * holds a code point outside that subset (only an SMTPUTF8 relay takes it,
+ * the session says so); refused when it can never be a label. */
+static smtp_rc_t put_idna_label(parser_t *ps, size_t from, const tok_t *t, addr_buf_t *out)
+{
+	char q[SMTP_ADDR_QUOTE_MAX];
+	char alabel[SMTP_IDNA_LABEL_MAX];
+	const char *s = ps->p + t->start;
+	size_t n = t->end - t->start, alen;
+	uint32_t cp;
+	smtp_idna_result_t r = smtp_idna_to_alabel(s, n, alabel, sizeof(alabel), &alen, &cp);
+
+	excerpt(q, ps, from, t->end);
+	if (r == SMTP_IDNA_OK) {
+		buf_put(out, alabel, alen);
+		return SMTP_OK;
+	}
+	if (r == SMTP_IDNA_UNCHECKED) {
+		buf_put(out, s, n);
+		return SMTP_OK;
+	}
+	switch (r) {
+	case SMTP_IDNA_DISALLOWED:
+		return smtp_error_set(ps->err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "address '%s' has U+%04X in its domain, which no domain name may contain "
+		                      "(IDNA 2008, RFC 5892)%s", q, (unsigned)cp,
+		                      cp >= 0x300 && cp <= 0x36f ? "; write the accented letter precomposed (NFC)"
+		                      : cp == 0x3002 || cp == 0xff0e || cp == 0xff61 ? "; separate labels with '.'" : "");
+	case SMTP_IDNA_BAD_UTF8:
+		return smtp_error_set(ps->err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "address '%s' has a domain that is neither ASCII nor valid UTF-8", q);
+	case SMTP_IDNA_BAD_HYPHEN:
+		return smtp_error_set(ps->err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "address '%s' has a domain label that starts or ends with '-' or has \"--\" "
+		                      "in its 3rd and 4th position (RFC 5891 4.2.3.1)", q);
+	default:
+		return smtp_error_set(ps->err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "address '%s' has a domain label longer than %d octets in its A-label "
+		                      "(xn--) form (RFC 5890 2.3.2.1)", q, SMTP_IDNA_LABEL_MAX);
+	}
+}
+
 /* The domain after '@': a host name (RFC 5321 4.1.2 Domain, CFWS around the
  * dots allowed as in RFC 5322 4.4) or an address literal. */
 static smtp_rc_t parse_domain(parser_t *ps, size_t from, addr_buf_t *out)
@@ -678,22 +734,21 @@ static smtp_rc_t parse_domain(parser_t *ps, size_t from, addr_buf_t *out)
 	}
 	for (;;) {
 		size_t i;
-		for (i = t.start; i < t.end; i++) {
-			if ((unsigned char)ps->p[i] >= 0x80) {
-				excerpt(q, ps, from, t.end);
-				return smtp_error_set(ps->err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
-				                      "address '%s' has a non-ASCII domain: use its IDNA (xn--) "
-				                      "form; SMTPUTF8 is not supported yet", q);
-			}
+		for (i = t.start; i < t.end && (unsigned char)ps->p[i] < 0x80; i++) {
 		}
-		if (!is_label(ps->p + t.start, t.end - t.start)) {
+		if (i < t.end) {
+			if ((rc = put_idna_label(ps, from, &t, out)) != SMTP_OK) {
+				return rc;
+			}
+		} else if (!is_label(ps->p + t.start, t.end - t.start)) {
 			excerpt(q, ps, from, t.end);
 			return smtp_error_set(ps->err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
 			                      "address '%s' has an invalid domain: labels are letters, "
 			                      "digits and inner hyphens, at most %d octets (RFC 5321 4.1.2)",
 			                      q, SMTP_ADDR_LABEL_MAX);
+		} else {
+			buf_put(out, ps->p + t.start, t.end - t.start);
 		}
-		buf_put(out, ps->p + t.start, t.end - t.start);
 		if ((rc = peek_tok(ps, &t)) != SMTP_OK) {
 			return rc;
 		}

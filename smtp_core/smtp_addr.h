@@ -8,7 +8,12 @@
  * SMTP command may carry, so nothing it returns can smuggle CR, LF, NUL,
  * spaces or a second '@' into "RCPT TO:<...>". It does no I/O and keeps no
  * state; it never decodes RFC 2047 display names (it does not need them).
- * SMTPUTF8 (RFC 6531) is not supported: non-ASCII addr-specs are refused.
+ * UTF-8 addresses (RFC 6531 3.3, RFC 6532): a local part may be any valid
+ * UTF-8 (no C1 controls), and is then sent as is, which needs SMTPUTF8; a
+ * UTF-8 domain label becomes its A-label ("xn--...", smtp_idna.h) when its
+ * code points lie in the subset smtp_idna checks, stays as written (again
+ * needing SMTPUTF8) when they do not, and is refused when it holds one that
+ * no label may. So an address with a non-ASCII octet left needs SMTPUTF8.
  */
 #ifndef SMTP_ADDR_H
 #define SMTP_ADDR_H

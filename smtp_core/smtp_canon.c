@@ -37,6 +37,18 @@ static size_t span_to_eol(const char *p, size_t n)
 	return cr != NULL ? (size_t)(cr - p) : m;
 }
 
+static bool has_high_octet(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)p[i] >= 0x80) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static void new_line(smtp_canon_t *c)
 {
 	c->line++;
@@ -223,6 +235,7 @@ smtp_rc_t smtp_canon_scan(smtp_canon_t *c, const char *in, size_t len, smtp_erro
 			/* The same line ends as smtp_canon_feed(): CRLF, bare CR, bare LF. */
 			i++;
 			new_line(c);
+			c->scan_size += 2;
 			c->eat_lf = b == '\r';
 			continue;
 		}
@@ -239,11 +252,26 @@ smtp_rc_t smtp_canon_scan(smtp_canon_t *c, const char *in, size_t len, smtp_erro
 			c->in_bytes += i + room;
 			return canon_too_long(c, SMTP_STAGE_MESSAGE, in + i + room, len - i - room, err);
 		}
+		if (!c->has_8bit) {
+			c->has_8bit = has_high_octet(in + i, k);
+		}
 		i += k;
 		c->line_len += k;
+		c->scan_size += k;
 	}
 	c->in_bytes += len;
 	return SMTP_OK;
+}
+
+uint64_t smtp_canon_size(const smtp_canon_t *c)
+{
+	/* An unterminated last line gets its CRLF, as smtp_canon_finish() adds it. */
+	return c->scan_size + (c->bol ? 0 : 2);
+}
+
+bool smtp_canon_has_8bit(const smtp_canon_t *c)
+{
+	return c->has_8bit;
 }
 
 smtp_rc_t smtp_canon_check(const char *in, size_t len, smtp_error_t *err)

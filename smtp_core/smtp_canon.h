@@ -43,6 +43,8 @@ typedef struct {
 	size_t err_len;
 	bool err_at_least;   /* err_len is a lower bound: the line went on past the input */
 	smtp_stage_t err_stage;
+	uint64_t scan_size;  /* smtp_canon_scan(): octets of the lines so far, CRLF included */
+	bool has_8bit;       /* smtp_canon_scan() met an octet over 127 */
 } smtp_canon_t;
 
 /* Prepares c for a new message. Cannot fail. */
@@ -73,6 +75,16 @@ smtp_rc_t smtp_canon_finish(smtp_canon_t *c, char *out, size_t cap, size_t *prod
  * SMTP_OK or a sticky SMTP_E_LIMIT (stage message). A scanned c must not be
  * fed afterwards: init another for sending. */
 smtp_rc_t smtp_canon_scan(smtp_canon_t *c, const char *in, size_t len, smtp_error_t *err);
+
+/* After smtp_canon_scan() over a whole message: the octets feed would send for
+ * it with every line end CRLF and the last line terminated, without the
+ * dot-stuffing and the end mark; exactly what RFC 1870 3 has MAIL FROM's
+ * SIZE count. */
+uint64_t smtp_canon_size(const smtp_canon_t *c);
+
+/* After smtp_canon_scan(): an octet over 127 was met, so the content is 8-bit
+ * (RFC 6152: BODY=8BITMIME). The one place this is decided. */
+bool smtp_canon_has_8bit(const smtp_canon_t *c);
 
 /* smtp_canon_scan() over one whole message: SMTP_E_LIMIT (stage message) for
  * its first line longer than SMTP_TEXT_LINE_MAX. Lets the caller refuse a

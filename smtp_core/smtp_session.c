@@ -1145,24 +1145,130 @@ static smtp_rc_t data_phase(smtp_session_t *s, const envelope_t *env, const smtp
 	return SMTP_OK;
 }
 
-static smtp_rc_t transaction(smtp_session_t *s, const char *from, const char *const *rcpts, size_t nrcpts,
-                             const smtp_piece_t *pieces, size_t npieces, smtp_send_result_t *res,
-                             smtp_error_t *err)
+void smtp_session_mail_params(const smtp_caps_t *caps, uint64_t size, bool body_8bit, bool smtputf8,
+                              char out[SMTP_MAIL_PARAMS_MAX])
 {
-	envelope_t env;
-	size_t i, total = 0;
+	int n = 0;
+
+	out[0] = '\0';
+	if (caps->size_announced) {
+		n += snprintf(out + n, (size_t)(SMTP_MAIL_PARAMS_MAX - n), " SIZE=%llu", (unsigned long long)size);
+	}
+	if (body_8bit && caps->eightbitmime) {
+		n += snprintf(out + n, (size_t)(SMTP_MAIL_PARAMS_MAX - n), " BODY=8BITMIME");
+	}
+	if (smtputf8 && caps->smtputf8) {
+		snprintf(out + n, (size_t)(SMTP_MAIL_PARAMS_MAX - n), " SMTPUTF8");
+	}
+}
+
+/* RFC 6531 3.3: an address with a non-ASCII octet (smtp_addr leaves one only
+ * where no A-label could stand for it) can travel only with SMTPUTF8. */
+static bool needs_smtputf8(const char *addr)
+{
+	for (; *addr != '\0'; addr++) {
+		if ((unsigned char)*addr >= 0x80) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The first address of the envelope that needs SMTPUTF8, or NULL. */
+static const char *first_utf8_address(const char *from, const char *const *rcpts, size_t nrcpts)
+{
+	size_t i;
+
+	if (needs_smtputf8(from)) {
+		return from;
+	}
+	for (i = 0; i < nrcpts; i++) {
+		if (needs_smtputf8(rcpts[i])) {
+			return rcpts[i];
+		}
+	}
+	return NULL;
+}
+
+/* The octets the data phase will send when the plan re-encodes for this relay
+ * (RFC 1870 counts them as sent: CRLF line ends, no dot-stuffing, no final
+ * dot): one counting pass of the re-encoder and the canonicaliser's scan, no
+ * copy kept. 0 when the plan cannot be run (the data phase reports why). */
+static uint64_t encoded_size(const smtp_session_t *s, const smtp_piece_t *pieces, size_t npieces)
+{
+	smtp_canon_t scan;
+	smtp_mime_enc_t enc;
+	char mbuf[SMTP_SESSION_MIME_CHUNK];
+	size_t i, produced;
 	smtp_rc_t rc;
 
+	smtp_canon_init(&scan);
+	smtp_mime_enc_init(&enc, s->mime, s->caps.eightbitmime);
 	for (i = 0; i < npieces; i++) {
-		total += pieces[i].len;
+		size_t off = 0;
+		while (off < pieces[i].len) {
+			size_t consumed = 0;
+			produced = 0;
+			rc = smtp_mime_feed(&enc, pieces[i].data + off, pieces[i].len - off, &consumed, mbuf, sizeof(mbuf),
+			                    &produced, NULL);
+			if (rc != SMTP_OK) {
+				return 0;
+			}
+			(void)smtp_canon_scan(&scan, mbuf, produced, NULL);
+			off += consumed;
+		}
+	}
+	do {
+		produced = 0;
+		if (smtp_mime_finish(&enc, mbuf, sizeof(mbuf), &produced, NULL) != SMTP_OK) {
+			return 0;
+		}
+		(void)smtp_canon_scan(&scan, mbuf, produced, NULL);
+	} while (produced > 0);
+	return smtp_canon_size(&scan);
+}
+
+static smtp_rc_t transaction(smtp_session_t *s, const char *from, const char *const *rcpts, size_t nrcpts,
+                             const smtp_mail_info_t *info, const smtp_piece_t *pieces, size_t npieces,
+                             smtp_send_result_t *res, smtp_error_t *err)
+{
+	envelope_t env;
+	char params[SMTP_MAIL_PARAMS_MAX];
+	const char *utf8 = first_utf8_address(from, rcpts, nrcpts);
+	uint64_t size = 0;
+	size_t i;
+	smtp_rc_t rc;
+
+	bool reencode = s->mime != NULL && smtp_mime_changes(s->mime, s->caps.eightbitmime);
+	bool body_8bit = s->mime != NULL ? smtp_mime_sends_8bit(s->mime, s->caps.eightbitmime)
+	                                 : info != NULL && info->body_8bit;
+
+	if (reencode && s->caps.size_announced) {
+		size = encoded_size(s, pieces, npieces);
+	} else if (info != NULL && info->size > 0) {
+		size = info->size;
+	}
+	if (size == 0) {
+		for (i = 0; i < npieces; i++) {
+			size += pieces[i].len;
+		}
 	}
 	/* RFC 1870: a message the server already said it cannot take is refused
 	 * here, before anything is sent. */
-	if (s->caps.size_announced && s->caps.size > 0 && total > s->caps.size) {
+	if (s->caps.size_announced && s->caps.size > 0 && size > s->caps.size) {
 		return smtp_error_set(err, SMTP_E_LIMIT, SMTP_STAGE_MAIL, 0,
-		                      "the message of %zu bytes exceeds the server's size limit of %llu bytes (SIZE)",
-		                      total, (unsigned long long)s->caps.size);
+		                      "the message of %llu bytes exceeds the server's size limit of %llu bytes (SIZE)",
+		                      (unsigned long long)size, (unsigned long long)s->caps.size);
 	}
+	/* RFC 6531 3.2: without SMTPUTF8 on the server such an address cannot be
+	 * sent at all; say so before MAIL, permanently (this relay never will). */
+	if (utf8 != NULL && !s->caps.smtputf8) {
+		return smtp_error_set(err, SMTP_E_LIMIT, SMTP_STAGE_MAIL, 0,
+		                      "the address <%.256s> needs SMTPUTF8 (RFC 6531: a non-ASCII local part, or a "
+		                      "domain with no A-label form smtpmail can check), which the server does not "
+		                      "offer; nothing was sent", utf8);
+	}
+	smtp_session_mail_params(&s->caps, size, body_8bit, utf8 != NULL, params);
 	env.lead = NULL;
 	if (s->auth_deferred) {
 		static const envelope_lead_t auth_lead = {SMTP_STAGE_AUTH, auth_lead_queue, auth_lead_check, NULL};
@@ -1170,7 +1276,7 @@ static smtp_rc_t transaction(smtp_session_t *s, const char *from, const char *co
 		s->auth_deferred = false;
 	}
 	env.from = from;
-	env.mail_params = "";
+	env.mail_params = params;
 	env.rcpts = rcpts;
 	env.nrcpts = nrcpts;
 	rc = run_envelope(s, &env, res, err);
@@ -1181,8 +1287,8 @@ static smtp_rc_t transaction(smtp_session_t *s, const char *from, const char *co
 }
 
 smtp_rc_t smtp_session_send(smtp_session_t *s, const char *from, const char *const *rcpts,
-                            size_t nrcpts, const smtp_piece_t *pieces, size_t npieces,
-                            smtp_send_result_t *res, smtp_error_t *err)
+                            size_t nrcpts, const smtp_mail_info_t *info, const smtp_piece_t *pieces,
+                            size_t npieces, smtp_send_result_t *res, smtp_error_t *err)
 {
 	smtp_rc_t rc;
 
@@ -1204,7 +1310,7 @@ smtp_rc_t smtp_session_send(smtp_session_t *s, const char *from, const char *con
 		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
 	}
 	res->nrcpts = nrcpts;
-	rc = transaction(s, from, rcpts, nrcpts, pieces, npieces, res, err);
+	rc = transaction(s, from, rcpts, nrcpts, info, pieces, npieces, res, err);
 	if (rc != SMTP_OK) {
 		return die(s, rc, s->in_sync && (rc == SMTP_E_REPLY || rc == SMTP_E_LIMIT || rc == SMTP_E_ARG));
 	}

@@ -83,6 +83,17 @@ typedef struct {
 	bool data_sent;             /* the final dot went out: a lost reply now means an unknown outcome */
 } smtp_send_result_t;
 
+/* What MAIL FROM declares about the message (RFC 5321 4.1.2 Mail-parameters). */
+typedef struct {
+	uint64_t size;      /* RFC 1870 3: the octets sent after DATA, CRLF line ends included, without
+	                       dot-stuffing or the final dot (smtp_canon_size()); an upper estimate will
+	                       do. 0: the pieces' total length is used */
+	bool body_8bit;     /* an octet over 127 anywhere in the message (smtp_canon_has_8bit()) */
+} smtp_mail_info_t;
+
+/* Room for MAIL FROM's parameters, NUL included: " SIZE=" 20 digits " BODY=8BITMIME SMTPUTF8". */
+#define SMTP_MAIL_PARAMS_MAX 64
+
 /* One piece of the message; the pieces are sent as if concatenated. */
 typedef struct {
 	const char *data;
@@ -97,14 +108,26 @@ void smtp_session_free(smtp_session_t *s);
 /* Reads the greeting, says EHLO, starts TLS as configured, authenticates. */
 smtp_rc_t smtp_session_open(smtp_session_t *s, smtp_error_t *err);
 
-/* One transaction: MAIL FROM:<from>, RCPT TO for every recipient, DATA and the
- * message (canonicalised on the fly: CRLF line ends, dot-stuffing, final dot).
- * With PIPELINING the envelope goes out in one write. Succeeds when the server
- * accepted the message for at least one recipient; res tells which ones.
- * res must be initialised with smtp_send_result_init. */
+/* One transaction: MAIL FROM:<from> with its parameters, RCPT TO for every
+ * recipient, DATA and the message (canonicalised on the fly: CRLF line ends,
+ * dot-stuffing, final dot). With PIPELINING the envelope goes out in one
+ * write. MAIL FROM carries SIZE, BODY=8BITMIME and SMTPUTF8 as
+ * smtp_session_mail_params() decides from the server's EHLO and info (NULL:
+ * size unknown, 7-bit). An address with a non-ASCII octet needs SMTPUTF8
+ * (RFC 6531): without it on the server, SMTP_E_LIMIT (stage mail) before
+ * anything is sent, as for a message over the server's SIZE. Succeeds when the
+ * server accepted the message for at least one recipient; res tells which
+ * ones. res must be initialised with smtp_send_result_init. */
 smtp_rc_t smtp_session_send(smtp_session_t *s, const char *from, const char *const *rcpts,
-                            size_t nrcpts, const smtp_piece_t *pieces, size_t npieces,
-                            smtp_send_result_t *res, smtp_error_t *err);
+                            size_t nrcpts, const smtp_mail_info_t *info, const smtp_piece_t *pieces,
+                            size_t npieces, smtp_send_result_t *res, smtp_error_t *err);
+
+/* MAIL FROM's parameters into out, each with its leading SP ("" for none), in
+ * this order: SIZE=size when caps announce SIZE (RFC 1870 3), BODY=8BITMIME
+ * when body_8bit and caps offer 8BITMIME (RFC 6152 3), SMTPUTF8 when smtputf8
+ * and caps offer it (RFC 6531 3.4). Pure. */
+void smtp_session_mail_params(const smtp_caps_t *caps, uint64_t size, bool body_8bit, bool smtputf8,
+                              char out[SMTP_MAIL_PARAMS_MAX]);
 
 /* No wait of the session (reply, write, TLS handshake) may end later than
  * until_ms on smtp_clock_ms()'s clock: one deadline for a whole transaction

@@ -82,7 +82,7 @@ C: EHLO %s
 %AS: 250-AUTH PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER
 %AC: AUTH XOAUTH2 <redacted>
 S: 235 2.7.0 Authentication successful
-C: MAIL FROM:<tester@smtpmail.test>
+C: MAIL FROM:<tester@smtpmail.test> SIZE=%d
 C: RCPT TO:<oauth-mail@smtpmail.test>
 C: DATA
 S: 250 2.1.0 Ok

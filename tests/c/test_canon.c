@@ -556,9 +556,47 @@ static void test_large(void)
 	free(out);
 }
 
+/* scanned(text) gives the size RFC 1870 counts and the 8-bit flag, scanned whole and in two pieces. */
+static void size_case(int line, const char *text, size_t len, uint64_t want_size, bool want_8bit)
+{
+	size_t cut;
+
+	for (cut = 0; cut <= len; cut++) {
+		smtp_canon_t c;
+		smtp_canon_init(&c);
+		CHECK_INT(smtp_canon_scan(&c, text, cut, NULL), SMTP_OK);
+		CHECK_INT(smtp_canon_scan(&c, text + cut, len - cut, NULL), SMTP_OK);
+		if (smtp_canon_size(&c) != want_size || smtp_canon_has_8bit(&c) != want_8bit) {
+			CHECK_INT(smtp_canon_size(&c), want_size);
+			CHECK_INT(smtp_canon_has_8bit(&c), want_8bit);
+			fprintf(stderr, "  line %d, cut at %zu\n", line, cut);
+			return;
+		}
+	}
+	check_passed++;
+}
+
+#define SIZE_CASE(text, size, eight) size_case(__LINE__, text, sizeof(text) - 1, size, eight)
+
+/* RFC 1870 3: SIZE counts CRLF line ends, not the dot-stuffing or the end mark. */
+static void test_scan_size(void)
+{
+	SIZE_CASE("", 0, false);
+	SIZE_CASE("a", 3, false);
+	SIZE_CASE("a\nb", 6, false);
+	SIZE_CASE("a\r\nb\r\n", 6, false);
+	SIZE_CASE("a\rb\r", 6, false);
+	SIZE_CASE("\n\n", 4, false);
+	SIZE_CASE(".x\n..\n", 8, false);
+	SIZE_CASE("Subject: x\r\n\r\nJ\xc3\xb6rg", 21, true);
+	SIZE_CASE("caf\xe9\n", 6, true);
+	SIZE_CASE("\x7f\n", 3, false);
+}
+
 int main(void)
 {
 	test_line_ends();
+	test_scan_size();
 	test_smuggling();
 	test_dots();
 	test_ends();

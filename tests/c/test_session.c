@@ -24,6 +24,9 @@
 #define PASSWORD_B64 "czNjcjN0LXB3"
 #define ENVELOPE3 "MAIL FROM:<sender@example.org>\r\nRCPT TO:<a@example.net>\r\n" \
 	"RCPT TO:<b@example.net>\r\nRCPT TO:<c@example.net>\r\nDATA\r\n"
+/* The same after an EHLO with SIZE: the pieces' total is declared (RFC 1870). */
+#define ENVELOPE3_SIZE "MAIL FROM:<sender@example.org> SIZE=28\r\nRCPT TO:<a@example.net>\r\n" \
+	"RCPT TO:<b@example.net>\r\nRCPT TO:<c@example.net>\r\nDATA\r\n"
 #define ENVELOPE1 "MAIL FROM:<sender@example.org>\r\nRCPT TO:<a@example.net>\r\nDATA\r\n"
 #define S_354 "354 End data with <CR><LF>.<CR><LF>\r\n"
 #define S_QUEUED "250 2.0.0 Ok: queued as 4ABC12\r\n"
@@ -114,7 +117,7 @@ static void quit_and_check(smtp_session_t *s, mem_transport_t *m, const char *qu
 static smtp_rc_t send_body(smtp_session_t *s, const char *const *rcpts, size_t n, smtp_send_result_t *res,
                            smtp_error_t *err)
 {
-	return smtp_session_send(s, "sender@example.org", rcpts, n, BODY_PIECES, 1, res, err);
+	return smtp_session_send(s, "sender@example.org", rcpts, n, NULL, BODY_PIECES, 1, res, err);
 }
 
 /* The session is dead: another transaction is refused and writes nothing. */
@@ -140,8 +143,8 @@ static void test_happy_starttls_plain_pipelined(void)
 	static const smtp_piece_t pieces[] = { PIECE("Subject: hi\n\n.hello\r"), PIECE("\n..x\nend") };
 	static const char golden[] =
 		C_EHLO "STARTTLS\r\n<<STARTTLS>>" C_EHLO "AUTH PLAIN " PLAIN_B64 "\r\n"
-		ENVELOPE3 "Subject: hi\r\n\r\n..hello\r\n...x\r\nend\r\n.\r\n"
-		"MAIL FROM:<sender@example.org>\r\nRCPT TO:<d@example.net>\r\nDATA\r\n.\r\n" C_QUIT;
+		ENVELOPE3_SIZE "Subject: hi\r\n\r\n..hello\r\n...x\r\nend\r\n.\r\n"
+		"MAIL FROM:<sender@example.org> SIZE=0\r\nRCPT TO:<d@example.net>\r\nDATA\r\n.\r\n" C_QUIT;
 	static const char *const rcpt_d[] = { "d@example.net" };
 	smtp_session_config_t c = cfg_starttls();
 	mem_transport_t m;
@@ -162,14 +165,14 @@ static void test_happy_starttls_plain_pipelined(void)
 	             "250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN LOGIN\r\n");
 	mem_expect(&m, "AUTH PLAIN " PLAIN_B64 "\r\n");
 	mem_send(&m, "235 2.7.0 Authentication successful\r\n");
-	mem_expect(&m, ENVELOPE3);
+	mem_expect(&m, ENVELOPE3_SIZE);
 	/* Replies split mid-line across reads, several in one read. */
 	mem_send(&m, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5");
 	mem_send(&m, " Ok\r\n250 2.1.5 Ok\r\n" S_354);
 	mem_expect(&m, "Subject: hi\r\n\r\n..hello\r\n...x\r\nend\r\n.\r\n");
 	mem_send(&m, S_QUEUED);
 	/* An empty message is just the final dot. */
-	mem_expect(&m, "MAIL FROM:<sender@example.org>\r\nRCPT TO:<d@example.net>\r\nDATA\r\n");
+	mem_expect(&m, "MAIL FROM:<sender@example.org> SIZE=0\r\nRCPT TO:<d@example.net>\r\nDATA\r\n");
 	mem_send(&m, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 go ahead\r\n");
 	mem_expect(&m, ".\r\n");
 	mem_send(&m, "250 2.0.0 Ok: queued as 5DEF34\r\n");
@@ -191,7 +194,7 @@ static void test_happy_starttls_plain_pipelined(void)
 	CHECK_INT(smtp_session_caps(s)->auth, SMTP_AUTH_PLAIN | SMTP_AUTH_LOGIN);
 
 	smtp_send_result_init(&res);
-	CHECK_INT(smtp_session_send(s, "sender@example.org", RCPT3, 3, pieces, 2, &res, &err), SMTP_OK);
+	CHECK_INT(smtp_session_send(s, "sender@example.org", RCPT3, 3, NULL, pieces, 2, &res, &err), SMTP_OK);
 	CHECK_INT(res.nrcpts, 3);
 	CHECK_INT(res.accepted, 3);
 	CHECK_INT(res.rcpt[0].code, 250);
@@ -203,9 +206,9 @@ static void test_happy_starttls_plain_pipelined(void)
 	CHECK(smtp_session_is_usable(s));
 	/* PIPELINING: MAIL, the three RCPTs and DATA in a single write (the fifth). */
 	w = mem_write_data(&m, 4, &wlen);
-	CHECK_MEM(w, wlen, ENVELOPE3, sizeof(ENVELOPE3) - 1);
+	CHECK_MEM(w, wlen, ENVELOPE3_SIZE, sizeof(ENVELOPE3_SIZE) - 1);
 
-	CHECK_INT(smtp_session_send(s, "sender@example.org", rcpt_d, 1, NULL, 0, &res, &err), SMTP_OK);
+	CHECK_INT(smtp_session_send(s, "sender@example.org", rcpt_d, 1, NULL, NULL, 0, &res, &err), SMTP_OK);
 	CHECK_INT(res.nrcpts, 1);
 	CHECK_INT(res.accepted, 1);
 	CHECK_STR(res.queue_id, "5DEF34");
@@ -1553,7 +1556,7 @@ static void test_body_line_too_long(void)
 	mem_send(&m, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n" S_354);
 	s = open_plain(&m, &t);
 	smtp_send_result_init(&res);
-	CHECK_INT(smtp_session_send(s, "sender@example.org", RCPT1, 1, p, 2, &res, &err), SMTP_E_LIMIT);
+	CHECK_INT(smtp_session_send(s, "sender@example.org", RCPT1, 1, NULL, p, 2, &res, &err), SMTP_E_LIMIT);
 	CHECK_INT(err.rc, SMTP_E_LIMIT);
 	CHECK_INT(err.stage, SMTP_STAGE_DATA);
 	CHECK(!res.data_sent);
@@ -1593,7 +1596,8 @@ static void test_size_limit(void)
 
 	mem_init(&m);
 	script_ehlo(&m, "250-mx.example.net\r\n250-PIPELINING\r\n250 SIZE 100\r\n");
-	mem_expect(&m, ENVELOPE1);
+	/* RFC 1870: the size is declared; with no info, the pieces' total. */
+	mem_expect(&m, "MAIL FROM:<sender@example.org> SIZE=100\r\nRCPT TO:<a@example.net>\r\nDATA\r\n");
 	mem_send(&m, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n" S_354);
 	mem_expect_n(&m, wire, wl);
 	mem_send(&m, S_QUEUED);
@@ -1604,9 +1608,9 @@ static void test_size_limit(void)
 	smtp_send_result_init(&res);
 	p.data = big;
 	p.len = 100;
-	CHECK_INT(smtp_session_send(s, "sender@example.org", RCPT1, 1, &p, 1, &res, &err), SMTP_OK);
+	CHECK_INT(smtp_session_send(s, "sender@example.org", RCPT1, 1, NULL, &p, 1, &res, &err), SMTP_OK);
 	p.len = 101;
-	CHECK_INT(smtp_session_send(s, "sender@example.org", RCPT1, 1, &p, 1, &res, &err), SMTP_E_LIMIT);
+	CHECK_INT(smtp_session_send(s, "sender@example.org", RCPT1, 1, NULL, &p, 1, &res, &err), SMTP_E_LIMIT);
 	CHECK_INT(err.rc, SMTP_E_LIMIT);
 	CHECK_INT(err.stage, SMTP_STAGE_MAIL);
 	CHECK_HAS(err.message, "101 bytes exceeds the server's size limit of 100 bytes");
@@ -1652,7 +1656,7 @@ static void test_crlf_in_address(void)
 		s = open_plain(&m, &t);
 		smtp_send_result_init(&res);
 		if (k == 0) {
-			rc = smtp_session_send(s, "sender@example.org>\r\nRSET\r\nMAIL FROM:<x", RCPT1, 1, BODY_PIECES, 1,
+			rc = smtp_session_send(s, "sender@example.org>\r\nRSET\r\nMAIL FROM:<x", RCPT1, 1, NULL, BODY_PIECES, 1,
 			                       &res, &err);
 		} else {
 			rc = send_body(s, k == 1 ? lf_rcpts : evil_rcpts, 3, &res, &err);
@@ -1788,6 +1792,7 @@ static uint32_t lcg(uint32_t *st)
 static void test_large_body(void)
 {
 	char *msg = malloc(LARGE_MIN + 4096), *stuffed = malloc(2 * LARGE_MIN + 8192), *back;
+	char envelope[160];
 	size_t mlen = 0, slen = 0, blen, i, npieces = 0, off;
 	smtp_piece_t pieces[64];
 	uint32_t st = 12345;
@@ -1861,13 +1866,15 @@ static void test_large_body(void)
 
 	mem_init(&m);
 	script_ehlo(&m, "250-mx.example.net\r\n250-PIPELINING\r\n250 SIZE 20000000\r\n");
-	mem_expect(&m, ENVELOPE1);
+	snprintf(envelope, sizeof(envelope), "MAIL FROM:<sender@example.org> SIZE=%zu\r\nRCPT TO:<a@example.net>\r\nDATA\r\n",
+	         mlen);
+	mem_expect(&m, envelope);
 	mem_send(&m, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n" S_354);
 	mem_expect_n(&m, stuffed, slen);
 	mem_send(&m, "250 2.0.0 Ok: queued as BIG1\r\n");
 	s = open_plain(&m, &t);
 	smtp_send_result_init(&res);
-	CHECK_INT(smtp_session_send(s, "sender@example.org", RCPT1, 1, pieces, npieces, &res, &err), SMTP_OK);
+	CHECK_INT(smtp_session_send(s, "sender@example.org", RCPT1, 1, NULL, pieces, npieces, &res, &err), SMTP_OK);
 	CHECK_STR(res.queue_id, "BIG1");
 	CHECK_INT(mem_finish(&m), 0);
 	/* Streamed: several writes after the envelope, none over 64 KiB. */
@@ -1880,7 +1887,7 @@ static void test_large_body(void)
 	CHECK(writes_ok);
 
 	/* Undo the dot-stuffing on what was written after the envelope. */
-	off = strlen(C_EHLO ENVELOPE1);
+	off = strlen(C_EHLO) + strlen(envelope);
 	blen = m.out_len - off;
 	back = malloc(blen + 1);
 	if (back != NULL) {
@@ -1906,6 +1913,117 @@ static void test_large_body(void)
 	mem_destroy(&m);
 	free(msg);
 	free(stuffed);
+}
+
+/* MAIL FROM's parameters from the server's EHLO and what the caller knows. */
+static void test_mail_params(void)
+{
+	smtp_caps_t caps;
+	char out[SMTP_MAIL_PARAMS_MAX];
+
+	memset(&caps, 0, sizeof(caps));
+	smtp_session_mail_params(&caps, 1234, true, true, out);
+	CHECK_STR(out, "");
+	caps.size_announced = true;
+	smtp_session_mail_params(&caps, 1234, true, true, out);
+	CHECK_STR(out, " SIZE=1234");
+	caps.eightbitmime = true;
+	smtp_session_mail_params(&caps, 1234, false, false, out);
+	CHECK_STR(out, " SIZE=1234");
+	smtp_session_mail_params(&caps, 1234, true, false, out);
+	CHECK_STR(out, " SIZE=1234 BODY=8BITMIME");
+	caps.smtputf8 = true;
+	smtp_session_mail_params(&caps, UINT64_MAX, true, true, out);
+	CHECK_STR(out, " SIZE=18446744073709551615 BODY=8BITMIME SMTPUTF8");
+	caps.size_announced = false;
+	smtp_session_mail_params(&caps, 1, false, true, out);
+	CHECK_STR(out, " SMTPUTF8");
+}
+
+#define EHLO_INTL "250-mx.example.net\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+#define EHLO_ASCII "250-mx.example.net\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 8BITMIME\r\n"
+
+/* RFC 6531: a UTF-8 address goes with SMTPUTF8 when offered, together with
+ * the size and body type the caller stated; without SMTPUTF8 nothing is sent. */
+static void test_smtputf8(void)
+{
+	static const char *const rcpt_utf8[] = { "a@example.net", "\xe7\x94\xa8\xe6\x88\xb7@xn--fsqu00a.xn--4rr70v" };
+	static const smtp_piece_t body[] = { PIECE("Subject: x\r\n\r\nJ\xc3\xb6rg\r\n") };
+	smtp_mail_info_t info = { 21, true };
+	int offered;
+
+	for (offered = 0; offered < 2; offered++) {
+		mem_transport_t m;
+		smtp_transport_t t = mem_transport(&m);
+		smtp_session_t *s;
+		smtp_error_t err;
+		smtp_send_result_t res;
+		unsigned writes;
+
+		mem_init(&m);
+		script_ehlo(&m, offered ? EHLO_INTL : EHLO_ASCII);
+		if (offered) {
+			mem_expect(&m, "MAIL FROM:<sender@example.org> SIZE=21 BODY=8BITMIME SMTPUTF8\r\n"
+			               "RCPT TO:<a@example.net>\r\nRCPT TO:<\xe7\x94\xa8\xe6\x88\xb7@xn--fsqu00a.xn--4rr70v>\r\n"
+			               "DATA\r\n");
+			mem_send(&m, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n" S_354);
+			mem_expect(&m, "Subject: x\r\n\r\nJ\xc3\xb6rg\r\n.\r\n");
+			mem_send(&m, S_QUEUED);
+		}
+		mem_expect(&m, C_QUIT);
+		mem_send(&m, S_BYE);
+		s = open_plain(&m, &t);
+		writes = m.writes;
+		smtp_send_result_init(&res);
+		if (offered) {
+			CHECK_INT(smtp_session_send(s, "sender@example.org", rcpt_utf8, 2, &info, body, 1, &res, &err), SMTP_OK);
+			CHECK_INT(res.accepted, 2);
+			quit_and_check(s, &m, C_QUIT);
+		} else {
+			CHECK_INT(smtp_session_send(s, "sender@example.org", rcpt_utf8, 2, &info, body, 1, &res, &err),
+			          SMTP_E_LIMIT);
+			CHECK_ERR(err, SMTP_E_LIMIT, SMTP_STAGE_MAIL, 0);
+			CHECK_STR(err.message, "the address <\xe7\x94\xa8\xe6\x88\xb7@xn--fsqu00a.xn--4rr70v> needs SMTPUTF8 "
+			          "(RFC 6531: a non-ASCII local part, or a domain with no A-label form smtpmail can check), "
+			          "which the server does not offer; nothing was sent");
+			CHECK(!smtp_error_is_transient(&err));
+			/* Not a byte of MAIL went out; the dialogue is in step for QUIT. */
+			CHECK_INT(m.writes, writes);
+			check_dead(s, &m);
+			quit_and_check(s, &m, C_QUIT);
+		}
+		CHECK_INT(mem_finish(&m), 0);
+		smtp_send_result_destroy(&res);
+		smtp_session_free(s);
+		mem_destroy(&m);
+	}
+}
+
+/* A UTF-8 sender alone needs SMTPUTF8 too; an 8-bit body without 8BITMIME
+ * on the server is not declared (it is sent as before). */
+static void test_smtputf8_sender(void)
+{
+	static const smtp_piece_t body[] = { PIECE("x\xe9\n") };
+	smtp_mail_info_t info = { 4, true };
+	mem_transport_t m;
+	smtp_transport_t t = mem_transport(&m);
+	smtp_session_t *s;
+	smtp_error_t err;
+	smtp_send_result_t res;
+
+	mem_init(&m);
+	script_ehlo(&m, "250-mx.example.net\r\n250-PIPELINING\r\n250 SMTPUTF8\r\n");
+	mem_expect(&m, "MAIL FROM:<j\xc3\xb6rg@example.org> SMTPUTF8\r\nRCPT TO:<a@example.net>\r\nDATA\r\n");
+	mem_send(&m, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n" S_354);
+	mem_expect(&m, "x\xe9\r\n.\r\n");
+	mem_send(&m, S_QUEUED);
+	s = open_plain(&m, &t);
+	smtp_send_result_init(&res);
+	CHECK_INT(smtp_session_send(s, "j\xc3\xb6rg@example.org", RCPT1, 1, &info, body, 1, &res, &err), SMTP_OK);
+	CHECK_INT(mem_finish(&m), 0);
+	smtp_send_result_destroy(&res);
+	smtp_session_free(s);
+	mem_destroy(&m);
 }
 
 int main(void)
@@ -1948,6 +2066,9 @@ int main(void)
 	test_body_write_fails();
 	test_body_line_too_long();
 	test_size_limit();
+	test_mail_params();
+	test_smtputf8();
+	test_smtputf8_sender();
 	test_crlf_in_address();
 	test_crlf_in_helo();
 	test_address_too_long();

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "smtp_addr.h"
+#include "smtp_idna.h"
 
 #define REQUIRE(cond) do { if (!(cond)) { __builtin_trap(); } } while (0)
 
@@ -45,6 +46,14 @@ static size_t check_addr(const char *a)
 	REQUIRE(n >= 1 && n <= 254);   /* RFC 5321 4.5.3.1.3 */
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)a[i];
+		if (c >= 0x80) {
+			/* RFC 6531: well-formed UTF-8 only, no C1 control. */
+			uint32_t cp;
+			size_t k = smtp_utf8_next(a + i, n - i, &cp);
+			REQUIRE(k >= 2 && cp >= 0xa0);
+			i += k - 1;
+			continue;
+		}
 		REQUIRE(c >= 0x20 && c < 0x7f);
 		if (quoted) {
 			if (c == '\\') {
@@ -102,6 +111,41 @@ static bool same(const char *a, const char *b)
 	return true;
 }
 
+/* RFC 3492: the input's UTF-8 code points (as many as fit a label) survive
+ * Punycode both ways, and an A-label smtp_idna makes is LDH and at most 63
+ * octets. */
+static void check_punycode(const char *text, size_t size)
+{
+	uint32_t cps[SMTP_IDNA_CP_MAX], back[SMTP_IDNA_CP_MAX];
+	char puny[8 * SMTP_IDNA_CP_MAX], alabel[SMTP_IDNA_LABEL_MAX];
+	size_t n = 0, i = 0, len, m, k;
+
+	while (i < size && n < SMTP_IDNA_CP_MAX) {
+		k = smtp_utf8_next(text + i, size - i, &cps[n]);
+		if (k == 0) {
+			break;
+		}
+		i += k;
+		n++;
+	}
+	if (smtp_punycode_encode(cps, n, puny, sizeof(puny), &len)) {
+		REQUIRE(smtp_punycode_decode(puny, len, back, SMTP_IDNA_CP_MAX, &m));
+		REQUIRE(m == n && memcmp(back, cps, n * sizeof(uint32_t)) == 0);
+	}
+	/* smtp_idna_to_alabel() is for labels with a non-ASCII character. */
+	for (k = 0; k < n && cps[k] < 0x80; k++) {
+	}
+	if (k < n && smtp_idna_to_alabel(text, i, alabel, sizeof(alabel), &len, &cps[0]) == SMTP_IDNA_OK) {
+		REQUIRE(len >= 5 && len <= SMTP_IDNA_LABEL_MAX && memcmp(alabel, "xn--", 4) == 0);
+		for (k = 0; k < len; k++) {
+			REQUIRE((alabel[k] >= 'a' && alabel[k] <= 'z') || (alabel[k] >= '0' && alabel[k] <= '9')
+			        || alabel[k] == '-');
+		}
+	}
+	/* Any text decodes or is refused, never overruns. */
+	(void)smtp_punycode_decode(text, size, back, SMTP_IDNA_CP_MAX, &m);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
@@ -143,5 +187,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_error(&err, rc);
 	}
 	smtp_addr_list_destroy(&l);
+	check_punycode(text, size);
 	return 0;
 }
