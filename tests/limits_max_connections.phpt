@@ -17,15 +17,16 @@ smtpmail.persistent=1
 require __DIR__ . '/limits_common.inc';
 $dir = ini_get('smtpmail.spool_dir');
 /* Each message waits 400 ms for its 250, so the 8 senders overlap: a sender
- * keeps its slot for its 3 messages (1.2 s), so the last two to get one wait
- * more than their 2 s timeout and spool. */
+ * keeps its slot for its 3 messages (1.8 s with the pauses), so the last two
+ * to get one wait more than their 2 s timeout and spool. */
 $srv = count_start(27070, 60, 400);
 
 $ini = ['smtpmail.spool_dir' => $dir, 'smtpmail.host' => '127.0.0.1:27070', 'smtpmail.from' => 'limits@smtpmail.test',
     'smtpmail.max_connections' => 3, 'smtpmail.persistent' => 1, 'smtpmail.timeout' => 2];
 $procs = $pipes = [];
 for ($k = 0; $k < 8; $k++) {
-    $code = 'usleep(200000); $o = []; for ($i = 0; $i < 3; $i++) { $r = smtp_send("to@smtpmail.test", "p' . $k . ' m$i", "hi\n");'
+    /* 300 ms between messages: an idle persistent session keeps its slot. */
+    $code = 'usleep(200000); $o = []; for ($i = 0; $i < 3; $i++) { if ($i) usleep(300000); $r = smtp_send("to@smtpmail.test", "p' . $k . ' m$i", "hi\n");'
         . ' $o[] = $r["spooled"] ? "spooled" : "sent"; } echo implode(" ", $o);';
     $procs[$k] = proc_open(limits_child($ini, $code), [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes[$k]);
 }
