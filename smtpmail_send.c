@@ -18,6 +18,7 @@
 #include "smtp_core/smtp_canon.h"
 #include "smtp_core/smtp_compat.h"
 #include "smtp_core/smtp_message.h"
+#include "smtp_core/smtp_policy.h"
 #include "smtp_core/smtp_spool.h"
 
 typedef php_smtpmail_settings_t smtpmail_settings_t;
@@ -183,14 +184,6 @@ static void report_failure(const smtp_error_t *err, const smtpmail_settings_t *r
 	}
 }
 
-/* A kept session the server dropped while idle fails this way before the
- * message went out; then a fresh connection may safely try again. */
-static bool stale_session_error(const smtp_error_t *err)
-{
-	return err->rc == SMTP_E_CLOSED || err->rc == SMTP_E_IO || err->rc == SMTP_E_TIMEOUT
-	       || (err->rc == SMTP_E_REPLY && err->code == 421);
-}
-
 static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, smtp_error_t *err)
 {
 	smtp_piece_t pieces[2];
@@ -216,7 +209,7 @@ static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, sm
  * A kept session that turns out dead before the message went out is replaced
  * once: the message is neither lost nor sent twice. */
 static smtp_rc_t deliver(smtpmail_job_t *job, const smtpmail_settings_t *settings, const smtpmail_input_t *in,
-                         smtp_error_t *err)
+                         smtp_error_t *err, smtp_hold_t *hold)
 {
 	bool reused = false;
 	smtpmail_settings_t timed = *settings;
@@ -229,21 +222,27 @@ static smtp_rc_t deliver(smtpmail_job_t *job, const smtpmail_settings_t *setting
 	 * sent: a provider counts what it was offered. */
 	rc = php_smtpmail_rate_take(settings, &rate_wait, err);
 	if (rc != SMTP_OK) {
+		*hold = rc == SMTP_E_BUSY ? SMTP_HOLD_RATE : SMTP_HOLD_NONE;
 		return rc;
 	}
 	/* One deadline for the whole transaction, connect to final reply. */
 	timed.deadline_ms = smtp_clock_ms() + (uint64_t)settings->timeout_ms * SMTPMAIL_TRANSACTION_TIMEOUTS
 	                    + size / SMTPMAIL_SLOW_LINK_BPS * 1000u;
 	rc = php_smtpmail_pool_acquire(s, false, &job->conn, &reused, err);
-
+	if (rc == SMTP_E_BUSY) {
+		*hold = SMTP_HOLD_NO_SLOT;
+	}
 	if (rc == SMTP_OK) {
 		rc = transaction(job, in, err);
-		if (rc != SMTP_OK && reused && !job->result.data_sent && stale_session_error(err)) {
+		if (rc != SMTP_OK && smtp_policy_is_stale_session(err, reused, job->result.data_sent)) {
 			php_smtpmail_conn_close(job->conn, false);
 			job->conn = NULL;
 			smtp_send_result_destroy(&job->result);
 			smtp_error_clear(err);
 			rc = php_smtpmail_pool_acquire(s, true, &job->conn, &reused, err);
+			if (rc == SMTP_E_BUSY) {
+				*hold = SMTP_HOLD_NO_SLOT;
+			}
 			if (rc == SMTP_OK) {
 				rc = transaction(job, in, err);
 			}
@@ -384,25 +383,6 @@ static void result_to_array(const smtpmail_job_t *job, zval *return_value)
 	add_assoc_null(return_value, "spool_id");
 }
 
-/* RFC 6409 submission to a list of relays: a failure before any relay may
- * have the message (connect, greeting, TLS, or a transient reply) moves on to
- * the next relay; a permanent refusal does not, nor does a lost reply after
- * the final dot (the message may be there: another relay would duplicate it). */
-static bool try_next_relay(const smtp_error_t *err, const smtp_send_result_t *res)
-{
-	if (res->data_sent) {
-		return false;
-	}
-	switch (err->stage) {
-	case SMTP_STAGE_CONNECT:
-	case SMTP_STAGE_GREETING:
-	case SMTP_STAGE_TLS:
-		return true;
-	default:
-		return smtp_error_is_transient(err);
-	}
-}
-
 static void format_peer(char *out, size_t cap, const smtpmail_settings_t *s)
 {
 	snprintf(out, cap, strchr(s->host, ':') != NULL ? "[%s]:" ZEND_LONG_FMT : "%s:" ZEND_LONG_FMT, s->host, s->port);
@@ -416,25 +396,51 @@ typedef struct {
 	char peer[SMTPMAIL_HOST_MAX + 16];
 	char earlier[SMTP_ERROR_MESSAGE_MAX];
 	bool unknown_outcome;               /* RFC 1047: the final dot went out, no reply came back */
+	smtp_hold_t hold;                   /* a local limit held the message back (nothing was offered) */
+	smtp_policy_verdict_t v;            /* what becomes of the message (smtp_core/smtp_policy) */
 } smtpmail_attempt_t;
 
-/* Tries the relays in order (failover) with the job's envelope and message. */
-static void attempt_relays(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in,
-                           smtpmail_attempt_t *a)
+static size_t count_tempfailed(const smtp_send_result_t *res)
 {
+	size_t i, n = 0;
+
+	for (i = 0; i < res->nrcpts; i++) {
+		n += res->rcpt[i].code / 100 == 4;
+	}
+	return n;
+}
+
+/* Tries the relays in order with the job's envelope and message, for as long
+ * as the policy says NEXT_RELAY (failover). base: the attempt's state (spool,
+ * flushing, attempts, times); the relay fields and the result are filled here. */
+static void attempt_relays(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in,
+                           const smtp_policy_input_t *base, smtpmail_attempt_t *a)
+{
+	smtp_policy_input_t pin = *base;
 	size_t i;
 
 	a->relay = *s;
 	a->earlier[0] = '\0';
 	a->rc = SMTP_E_INTERNAL;
+	memset(&a->v, 0, sizeof(a->v));
+	a->v.verdict = SMTP_VERDICT_FAIL;
+	pin.nrelays = s->nrelays;
 	for (i = 0; i < s->nrelays; i++) {
 		php_smtpmail_use_relay(&a->relay, i);
 		format_peer(a->peer, sizeof(a->peer), &a->relay);
 		smtp_send_result_destroy(&job->result);
 		smtp_send_result_init(&job->result);
 		smtp_error_clear(&a->err);
-		a->rc = deliver(job, &a->relay, in, &a->err);
-		if (a->rc == SMTP_OK || i + 1 == s->nrelays || !try_next_relay(&a->err, &job->result)) {
+		a->hold = SMTP_HOLD_NONE;
+		a->rc = deliver(job, &a->relay, in, &a->err, &a->hold);
+		pin.hold = a->hold;
+		pin.relay = i;
+		pin.rc = a->rc;
+		pin.err = &a->err;
+		pin.data_sent = job->result.data_sent;
+		pin.rcpt_tempfailed = a->rc == SMTP_OK ? count_tempfailed(&job->result) : 0;
+		smtp_policy_decide(&pin, &a->v);
+		if (a->v.verdict != SMTP_VERDICT_NEXT_RELAY) {
 			break;
 		}
 		/* Remembered for the final message: what the earlier relays said. */
@@ -444,9 +450,7 @@ static void attempt_relays(smtpmail_job_t *job, const smtpmail_settings_t *s, co
 			         smtp_stage_name(a->err.stage), a->err.message);
 		}
 	}
-	/* The final dot went out and no proper reply came back (dropped, silent or
-	 * garbled): the relay may have the message. */
-	a->unknown_outcome = a->rc != SMTP_OK && job->result.data_sent && a->err.rc != SMTP_E_REPLY;
+	a->unknown_outcome = a->v.unknown_outcome;
 }
 
 static void log_outcome(const smtpmail_job_t *job, const smtpmail_input_t *in, const char *peer, const char *outcome,
@@ -494,20 +498,18 @@ static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_settings_t 
 	                            pieces, 2, (uint64_t)time(NULL), unknown_outcome, id, err);
 }
 
-/* The recipients a later try may still reach: after a transient failure of
- * the whole message, every one the relay did not refuse for good; after a
- * transaction, those it refused for now (4xx). Returns how many; *out is emalloc'd. */
-static size_t recipients_to_retry(const smtpmail_job_t *job, bool whole, const char ***out)
+/* The recipients the policy keeps for a later try (smtp_policy_keeps_rcpt).
+ * Returns how many; *out is emalloc'd. */
+static size_t recipients_to_retry(const smtpmail_job_t *job, smtp_retry_t which, const char ***out)
 {
 	const smtp_send_result_t *res = &job->result;
 	size_t i, n = 0;
 
 	*out = safe_emalloc(job->composed.rcpts.count + 1, sizeof(char *), 0);
 	for (i = 0; i < job->composed.rcpts.count; i++) {
+		/* 0: the transaction never reached this recipient. */
 		int code = i < res->nrcpts && res->rcpt != NULL ? res->rcpt[i].code : 0;
-		/* A failed transaction delivered to nobody: everyone not refused for good goes again. */
-		bool retry = whole ? code / 100 != 5 : code / 100 == 4;
-		if (retry) {
+		if (smtp_policy_keeps_rcpt(which, code)) {
 			(*out)[n++] = job->composed.rcpts.items[i];
 		}
 	}
@@ -567,6 +569,11 @@ static void send_quietly(const smtpmail_settings_t *s, const smtpmail_input_t *i
 	bool deferred = spool && SMTPMAIL_G(deferred);
 	bool spooled_part = false;
 	char spool_id[SMTP_SPOOL_ID_MAX];
+	smtp_policy_input_t pin;
+
+	memset(&pin, 0, sizeof(pin));
+	pin.spool = spool;
+	pin.now = (uint64_t)time(NULL);
 
 	a->rc = prepare(job, s, in, &a->err);
 	if (a->rc != SMTP_OK) {
@@ -578,25 +585,26 @@ static void send_quietly(const smtpmail_settings_t *s, const smtpmail_input_t *i
 		/* Nothing is sent during the request: the flusher does it. */
 		a->relay = *s;
 		format_peer(a->peer, sizeof(a->peer), &a->relay);
+		pin.hold = SMTP_HOLD_DEFERRED;
+		smtp_policy_decide(&pin, &a->v);
 	} else {
 		traced = *s;
 		traced.transcript = s->want_transcript ? &job->transcript : NULL;
 		/* At smtpmail.max_per_minute a message with a spool to go to is
 		 * spooled at once; without one it waits, up to the timeout. */
 		traced.rate_wait = !spool;
-		attempt_relays(job, &traced, in, a);
+		attempt_relays(job, &traced, in, &pin, a);
 		if (s->want_transcript) {
 			smart_str_0(&job->transcript);
 			o->transcript = job->transcript.s != NULL ? zend_string_copy(job->transcript.s) : ZSTR_EMPTY_ALLOC();
 		}
 	}
-	/* The spool keeps what a later try may still deliver: the whole message
-	 * after a transient failure (or in deferred mode), else the recipients a
-	 * relay refused only for now. */
-	if (spool) {
-		bool whole = deferred || (a->rc != SMTP_OK && (smtp_error_is_transient(&a->err) || a->unknown_outcome));
+	/* The spool keeps what the policy says a later try may still deliver:
+	 * the whole message (DEFER), or the recipients a relay refused for now. */
+	if (spool && a->v.retry != SMTP_RETRY_NONE) {
+		bool whole = a->v.verdict == SMTP_VERDICT_DEFER;
 		const char **retry;
-		size_t nretry = recipients_to_retry(job, whole, &retry);
+		size_t nretry = recipients_to_retry(job, a->v.retry, &retry);
 		smtp_error_t serr;
 
 		if (nretry > 0 && spool_job(job, s, in, retry, nretry, a->unknown_outcome, spool_id, &serr) == SMTP_OK) {
@@ -708,20 +716,6 @@ bool php_smtpmail_send_message(const smtpmail_settings_t *s, const smtpmail_inpu
 	return ok;
 }
 
-/* The failures that say the message itself will never go: a permanent refusal
- * of the sender, the recipients or the content, or a message no relay can take. */
-static bool message_failed_for_good(const smtpmail_attempt_t *a)
-{
-	if (a->unknown_outcome) {
-		return false;
-	}
-	if (a->err.rc == SMTP_E_ARG || a->err.rc == SMTP_E_LIMIT) {
-		return true;
-	}
-	return a->err.rc == SMTP_E_REPLY && a->err.code >= 500
-	       && (a->err.stage == SMTP_STAGE_MAIL || a->err.stage == SMTP_STAGE_RCPT || a->err.stage == SMTP_STAGE_DATA);
-}
-
 /* Sends one claimed spool message and settles it: done, deferred or failed.
  * Returns false when the relays are unreachable, so the flush stops early. */
 static bool flush_one(const smtpmail_settings_t *s, smtp_spool_msg_t *msg, php_smtpmail_flush_counts_t *counts,
@@ -733,7 +727,7 @@ static bool flush_one(const smtpmail_settings_t *s, smtp_spool_msg_t *msg, php_s
 	smtp_error_t serr;
 	uint64_t started = smtp_clock_ms();
 	uint64_t now = (uint64_t)time(NULL);
-	bool relays_reachable = true;
+	smtp_policy_input_t pin;
 	size_t i;
 
 	memset(&in, 0, sizeof(in));
@@ -744,60 +738,66 @@ static bool flush_one(const smtpmail_settings_t *s, smtp_spool_msg_t *msg, php_s
 	for (i = 0; i < msg->rcpts.count; i++) {
 		smtp_addr_list_add(&job->composed.rcpts, msg->rcpts.items[i], strlen(msg->rcpts.items[i]), NULL);
 	}
-	attempt_relays(job, s, &in, &a);
+	memset(&pin, 0, sizeof(pin));
+	pin.spool = true;
+	pin.flushing = true;
+	pin.attempts = msg->attempts;
+	pin.created = msg->created;
+	pin.now = now;
+	pin.max_age = SMTPMAIL_G(spool_max_age) > 0 ? (uint64_t)SMTPMAIL_G(spool_max_age) : 0;
+	attempt_relays(job, s, &in, &pin, &a);
 
-	if (a.rc == SMTP_E_BUSY) {
-		/* A local limit (max_connections, max_per_minute) said "not now":
-		 * nothing was sent and the message is not at fault, so it stays as it
-		 * is, without an attempt or a back-off, and the pass stops. */
+	if (a.hold != SMTP_HOLD_NONE) {
+		/* A local limit (max_connections, max_per_minute) held the message
+		 * back: nothing was offered to a relay and the message is not at
+		 * fault. The policy's DEFER of a message already in the spool is to
+		 * leave it as it is, without an attempt or a back-off; the pass stops. */
 		counts->deferred++;
-		relays_reachable = false;
 		*busy = true;
-	} else if (a.rc == SMTP_OK) {
+		job_done(job);
+		return false;
+	}
+	if (a.v.verdict == SMTP_VERDICT_SENT) {
 		/* Recipients refused for now stay in the spool; refused for good are logged and dropped. */
 		const char **again = emalloc(sizeof(char *) * (job->result.nrcpts + 1));
 		size_t n = 0;
 		for (i = 0; i < job->result.nrcpts; i++) {
-			if (job->result.rcpt[i].code / 100 == 4) {
+			if (smtp_policy_keeps_rcpt(a.v.retry, job->result.rcpt[i].code)) {
 				again[n++] = job->composed.rcpts.items[i];
 			}
 		}
 		log_outcome(job, &in, a.peer, "sent", msg->id, NULL, started);
 		if (n > 0) {
-			smtp_spool_defer(msg, again, n, now + smtp_spool_backoff(msg->attempts + 1), false,
-			                 "some recipients were refused for now", &serr);
+			smtp_spool_defer(msg, again, n, a.v.next_attempt, false, "some recipients were refused for now", &serr);
 			counts->deferred++;
 		} else {
 			smtp_spool_done(msg, &serr);
 			counts->sent++;
 		}
 		efree(again);
-	} else if (message_failed_for_good(&a)) {
-		char reason[SMTP_ERROR_MESSAGE_MAX + 64];
-		snprintf(reason, sizeof(reason), "[%s] %s: %s", smtp_stage_name(a.err.stage), a.peer, a.err.message);
-		log_outcome(job, &in, a.peer, "failed", msg->id, &a.err, started);
-		smtp_spool_fail(msg, reason, &serr);
-		counts->failed++;
 	} else {
 		char reason[SMTP_ERROR_MESSAGE_MAX + 64];
 		snprintf(reason, sizeof(reason), "[%s] %s: %s", smtp_stage_name(a.err.stage), a.peer, a.err.message);
-		log_outcome(job, &in, a.peer, "deferred", msg->id, &a.err, started);
-		if (SMTPMAIL_G(spool_max_age) > 0 && now > msg->created + (uint64_t)SMTPMAIL_G(spool_max_age)) {
+		if (a.v.verdict == SMTP_VERDICT_FAIL && !a.v.too_old) {
+			log_outcome(job, &in, a.peer, "failed", msg->id, &a.err, started);
+			smtp_spool_fail(msg, reason, &serr);
+			counts->failed++;
+		} else if (a.v.verdict == SMTP_VERDICT_FAIL) {
 			char old[sizeof(reason) + 64];
+			log_outcome(job, &in, a.peer, "deferred", msg->id, &a.err, started);
 			snprintf(old, sizeof(old), "too old to retry (smtpmail.spool_max_age); last error: %s", reason);
 			smtp_spool_fail(msg, old, &serr);
 			counts->failed++;
 		} else {
-			smtp_spool_defer(msg, (const char *const *)msg->rcpts.items, msg->rcpts.count,
-			                 now + smtp_spool_backoff(msg->attempts + 1), a.unknown_outcome, reason, &serr);
+			log_outcome(job, &in, a.peer, "deferred", msg->id, &a.err, started);
+			smtp_spool_defer(msg, (const char *const *)msg->rcpts.items, msg->rcpts.count, a.v.next_attempt,
+			                 a.unknown_outcome, reason, &serr);
 			counts->deferred++;
 		}
-		relays_reachable = !(a.err.stage == SMTP_STAGE_CONNECT || a.err.stage == SMTP_STAGE_GREETING
-		                     || a.err.stage == SMTP_STAGE_TLS || a.err.stage == SMTP_STAGE_EHLO
-		                     || a.err.stage == SMTP_STAGE_AUTH);
 	}
 	job_done(job);
-	return relays_reachable;
+	/* The relays are down or refuse us: the rest of the flush would only wait for the same failure. */
+	return !a.v.relays_unreachable;
 }
 
 /* A flush in progress: what a fatal error must not leave behind (a claimed

@@ -1,7 +1,7 @@
 <?php
 /*
  * Turns bench/run's raw results into Markdown tables: medians per workload
- * and peer, smtpmail's ratios to each peer, W6, and the targets of issue 3.
+ * and peer, smtpmail's ratios to each peer, W6, and the performance targets.
  *
  *   php report.php results.tsv versions.tsv
  *
@@ -203,7 +203,7 @@ $q = fn (?float $a, ?float $b): ?float => ($a === null || $b === null || $b == 0
 [$bestW5, $bestW5Name] = best('W5', ['phpmailer', 'phpmailer-nodelay', 'symfony', 'symfony-nodelay', 'msmtp']);
 $s = fn (string $w): ?float => med($w, 'smtpmail', 'rate');
 $src = fn (string $w): ?float => med($w, 'smtp-source', 'rate');
-echo "Targets of issue 3 (reported, not asserted):\n\n";
+echo "Performance targets (reported, not asserted):\n\n";
 table(['target', 'measured', 'met'], [
     target('W1 >= 0.7x smtp-source', $q($s('W1'), $src('W1')), 0.7, 'x'),
     target('W1 >= 1.5x the best PHP peer with TCP_NODELAY', $q($s('W1'), $bestNodelay), 1.5, "x ($bestNodelayName)"),

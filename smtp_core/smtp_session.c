@@ -52,7 +52,8 @@ struct smtp_session {
 
 	smtp_trace_fn trace;
 	void *trace_ctx;
-	const char *redact_prefix;  /* set while the queued line carries a secret */
+	const char *redact_prefix;  /* set while the queued line carries a secret ... */
+	size_t redact_end;          /* ... which ends here in out */
 };
 
 static char *dup_or_null(const char *s)
@@ -231,20 +232,26 @@ static smtp_rc_t queue_command(smtp_session_t *s, const char *verb, const char *
 	return SMTP_OK;
 }
 
-/* "MAIL FROM:<" addr ">" style commands. */
-static smtp_rc_t queue_path_command(smtp_session_t *s, const char *verb, const char *addr,
+/* "MAIL FROM:<" addr ">" params style commands; params is "" or parameters
+ * each with its leading SP (RFC 5321 4.1.2 Mail-parameters). */
+static smtp_rc_t queue_path_command(smtp_session_t *s, const char *verb, const char *addr, const char *params,
                                     smtp_stage_t stage, smtp_error_t *err)
 {
 	char line[SMTP_COMMAND_LINE_MAX];
-	size_t alen = strlen(addr);
+	size_t alen = strlen(addr), plen = strlen(params);
 
 	if (alen + 2 >= sizeof(line)) {
 		return smtp_error_set(err, SMTP_E_LIMIT, stage, 0, "address of %zu octets is too long for %s", alen, verb);
 	}
+	if (plen >= sizeof(line) - alen - 2) {
+		return smtp_error_set(err, SMTP_E_LIMIT, stage, 0, "address of %zu octets and its parameters are too long for %s",
+		                      alen, verb);
+	}
 	line[0] = '<';
 	memcpy(line + 1, addr, alen);
 	line[alen + 1] = '>';
-	return queue_command(s, verb, line, alen + 2, SMTP_COMMAND_LINE_MAX, stage, err);
+	memcpy(line + alen + 2, params, plen);
+	return queue_command(s, verb, line, alen + 2 + plen, SMTP_COMMAND_LINE_MAX, stage, err);
 }
 
 void smtp_session_set_trace(smtp_session_t *s, smtp_trace_fn fn, void *ctx)
@@ -268,6 +275,10 @@ static void trace_out(smtp_session_t *s)
 		memcpy(line, s->redact_prefix, n);
 		memcpy(line + n, "<redacted>\r\n", 12);
 		s->trace(s->trace_ctx, true, line, n + 12);
+		/* Commands queued behind the secret line (a pipelined group) are traced as they are. */
+		if (s->redact_end < s->out.len) {
+			s->trace(s->trace_ctx, true, s->out.data + s->redact_end, s->out.len - s->redact_end);
+		}
 		return;
 	}
 	s->trace(s->trace_ctx, true, s->out.data, s->out.len);
@@ -508,6 +519,7 @@ static smtp_rc_t send_secret_line(smtp_session_t *s, const char *prefix, smtp_bu
 	smtp_buf_reset(payload);
 	if (rc == SMTP_OK) {
 		s->redact_prefix = prefix;
+		s->redact_end = s->out.len;
 		rc = flush(s, SMTP_STAGE_AUTH, err);
 		s->redact_prefix = NULL;
 	}
@@ -661,23 +673,6 @@ smtp_rc_t smtp_session_open(smtp_session_t *s, smtp_error_t *err)
 	return SMTP_OK;
 }
 
-/* Reads the reply to one RCPT and records it. */
-static smtp_rc_t read_rcpt_reply(smtp_session_t *s, size_t i, smtp_send_result_t *res, smtp_error_t *err)
-{
-	smtp_rc_t rc = read_reply(s, SMTP_STAGE_RCPT, err);
-
-	if (rc != SMTP_OK) {
-		return rc;
-	}
-	res->rcpt[i].code = reply(s)->code;
-	if (reply(s)->code / 100 == 2) {
-		res->accepted++;
-	} else {
-		smtp_reply_format(reply(s), res->rcpt[i].reply, sizeof(res->rcpt[i].reply));
-	}
-	return SMTP_OK;
-}
-
 /* Writes a chunk of the message. A failed write names the data stage, as
  * flush() does for commands: the transport leaves the stage to its caller. */
 static smtp_rc_t write_data(smtp_session_t *s, size_t len, smtp_error_t *err)
@@ -743,101 +738,217 @@ static smtp_rc_t send_body(smtp_session_t *s, const smtp_piece_t *pieces, size_t
 	return write_data(s, fill, err);
 }
 
-static smtp_rc_t transaction(smtp_session_t *s, const char *from, const char *const *rcpts, size_t nrcpts,
-                             const smtp_piece_t *pieces, size_t npieces, smtp_send_result_t *res,
-                             smtp_error_t *err)
+/* The envelope of one transaction, as numbered steps: an optional leading
+ * command, MAIL FROM with its parameters, one RCPT TO per recipient, DATA.
+ * Without PIPELINING each step goes out alone and its reply is read before the
+ * next; with it every step goes out in one write (RFC 2920 3.1: DATA ends the
+ * group) and the replies are read afterwards, in order. The lead is a command
+ * that belongs in the same group, e.g. AUTH with an initial response: it queues
+ * its own line (through queue_command or send_secret_line's redaction) and
+ * judges its own reply; a refusal ends the transaction like a refused MAIL. */
+typedef struct {
+	smtp_stage_t stage;
+	smtp_rc_t (*queue)(smtp_session_t *s, void *ctx, smtp_error_t *err);
+	smtp_rc_t (*check)(smtp_session_t *s, void *ctx, smtp_error_t *err);
+	void *ctx;
+} envelope_lead_t;
+
+typedef struct {
+	const envelope_lead_t *lead;  /* NULL: none */
+	const char *from;
+	const char *mail_params;      /* " SIZE=123 BODY=8BITMIME", each with its leading SP; "" for none */
+	const char *const *rcpts;
+	size_t nrcpts;
+} envelope_t;
+
+typedef enum { STEP_LEAD, STEP_MAIL, STEP_RCPT, STEP_DATA } envelope_step_t;
+
+static size_t envelope_steps(const envelope_t *env)
 {
-	bool pipelined = s->caps.pipelining;
-	size_t i, total = 0;
-	smtp_rc_t rc;
+	return (env->lead != NULL ? 1 : 0) + 1 + env->nrcpts + 1;
+}
 
-	for (i = 0; i < npieces; i++) {
-		total += pieces[i].len;
+/* What step k is; for a RCPT, *rcpt is the recipient's index. */
+static envelope_step_t envelope_step(const envelope_t *env, size_t k, size_t *rcpt)
+{
+	if (env->lead != NULL) {
+		if (k == 0) {
+			return STEP_LEAD;
+		}
+		k--;
 	}
-	/* RFC 1870: a message the server already said it cannot take is refused
-	 * here, before anything is sent. */
-	if (s->caps.size_announced && s->caps.size > 0 && total > s->caps.size) {
-		return smtp_error_set(err, SMTP_E_LIMIT, SMTP_STAGE_MAIL, 0,
-		                      "the message of %zu bytes exceeds the server's size limit of %llu bytes (SIZE)",
-		                      total, (unsigned long long)s->caps.size);
+	if (k == 0) {
+		return STEP_MAIL;
 	}
+	if (k <= env->nrcpts) {
+		*rcpt = k - 1;
+		return STEP_RCPT;
+	}
+	return STEP_DATA;
+}
 
-	rc = queue_path_command(s, "MAIL FROM:", from, SMTP_STAGE_MAIL, err);
+static smtp_stage_t step_stage(const envelope_t *env, envelope_step_t step)
+{
+	switch (step) {
+	case STEP_LEAD:
+		return env->lead->stage;
+	case STEP_MAIL:
+		return SMTP_STAGE_MAIL;
+	case STEP_RCPT:
+		return SMTP_STAGE_RCPT;
+	default:
+		return SMTP_STAGE_DATA;
+	}
+}
+
+/* Queues steps [first, end) and writes them at once. A batch that cannot be
+ * queued whole is dropped unwritten. */
+static smtp_rc_t send_envelope(smtp_session_t *s, const envelope_t *env, size_t first, size_t end, smtp_error_t *err)
+{
+	size_t k, i = 0;
+	smtp_rc_t rc = SMTP_OK;
+
+	for (k = first; k < end && rc == SMTP_OK; k++) {
+		switch (envelope_step(env, k, &i)) {
+		case STEP_LEAD:
+			rc = env->lead->queue(s, env->lead->ctx, err);
+			break;
+		case STEP_MAIL:
+			rc = queue_path_command(s, "MAIL FROM:", env->from, env->mail_params, SMTP_STAGE_MAIL, err);
+			break;
+		case STEP_RCPT:
+			rc = queue_path_command(s, "RCPT TO:", env->rcpts[i], "", SMTP_STAGE_RCPT, err);
+			break;
+		case STEP_DATA:
+			rc = queue_command(s, "DATA", NULL, 0, SMTP_COMMAND_LINE_MAX, SMTP_STAGE_DATA, err);
+			break;
+		}
+	}
 	if (rc != SMTP_OK) {
+		smtp_buf_reset(&s->out);
+		s->redact_prefix = NULL;
 		return rc;
 	}
-	if (!pipelined) {
-		rc = flush(s, SMTP_STAGE_MAIL, err);
-		if (rc == SMTP_OK) {
-			rc = expect(s, 2, SMTP_STAGE_MAIL, "the server refused the sender", err);
-		}
+	rc = flush(s, step_stage(env, envelope_step(env, first, &i)), err);
+	s->redact_prefix = NULL;
+	return rc;
+}
+
+/* After a refusal, the replies still owed for the rest of a pipelined group
+ * are read and dropped so the dialogue stays in step for QUIT; a server that
+ * said 421 will not send them. */
+static void drain_replies(smtp_session_t *s, size_t owed)
+{
+	size_t i;
+
+	if (!s->in_sync) {
+		return;
+	}
+	for (i = 0; i < owed && read_reply(s, SMTP_STAGE_RCPT, NULL) == SMTP_OK; i++) {
+	}
+	if (i < owed) {
+		s->in_sync = false;
+	}
+}
+
+/* Reads the replies to steps [first, end) and records them: a RCPT's code,
+ * enhanced status and text in res, whatever they are; a refused lead or MAIL
+ * fails the transaction. DATA's reply stays in reply(s) for the data phase. */
+static smtp_rc_t read_envelope_replies(smtp_session_t *s, const envelope_t *env, size_t first, size_t end,
+                                       smtp_send_result_t *res, smtp_error_t *err)
+{
+	size_t k, i = 0;
+
+	for (k = first; k < end; k++) {
+		envelope_step_t step = envelope_step(env, k, &i);
+		smtp_rc_t rc = read_reply(s, step_stage(env, step), err);
+
 		if (rc != SMTP_OK) {
 			return rc;
 		}
-	}
-	for (i = 0; i < nrcpts; i++) {
-		rc = queue_path_command(s, "RCPT TO:", rcpts[i], SMTP_STAGE_RCPT, err);
-		if (rc == SMTP_OK && !pipelined) {
-			rc = flush(s, SMTP_STAGE_RCPT, err);
-			if (rc == SMTP_OK) {
-				rc = read_rcpt_reply(s, i, res, err);
-			}
-		}
-		if (rc != SMTP_OK) {
-			/* A pipelined batch not yet written is simply dropped. */
-			smtp_buf_reset(&s->out);
-			return rc;
-		}
-	}
-	if (!pipelined && res->accepted == 0) {
-		goto all_refused;
-	}
-	/* RFC 2920 3.1: DATA ends the pipelined group; the message itself waits for 354. */
-	rc = queue_command(s, "DATA", NULL, 0, SMTP_COMMAND_LINE_MAX, SMTP_STAGE_DATA, err);
-	if (rc == SMTP_OK) {
-		rc = flush(s, pipelined ? SMTP_STAGE_MAIL : SMTP_STAGE_DATA, err);
-	}
-	if (rc != SMTP_OK) {
-		return rc;
-	}
-	if (pipelined) {
-		bool mail_ok;
-		rc = read_reply(s, SMTP_STAGE_MAIL, err);
-		if (rc != SMTP_OK) {
-			return rc;
-		}
-		mail_ok = reply(s)->code / 100 == 2;
-		if (!mail_ok) {
-			smtp_rc_t failed = reply_error(s, SMTP_STAGE_MAIL, "the server refused the sender", err);
-			/* Read the RCPT and DATA replies too, so the dialogue stays in step
-			 * for QUIT; a server that said 421 will not send them. */
-			if (s->in_sync) {
-				for (i = 0; i <= nrcpts && read_reply(s, SMTP_STAGE_RCPT, NULL) == SMTP_OK; i++) {
-				}
-				if (i <= nrcpts) {
-					s->in_sync = false;
-				}
-			}
-			return failed;
-		}
-		for (i = 0; i < nrcpts; i++) {
-			rc = read_rcpt_reply(s, i, res, err);
+		if (step == STEP_LEAD || step == STEP_MAIL) {
+			rc = step == STEP_LEAD ? env->lead->check(s, env->lead->ctx, err)
+			     : reply(s)->code / 100 == 2 ? SMTP_OK
+			     : reply_error(s, SMTP_STAGE_MAIL, "the server refused the sender", err);
 			if (rc != SMTP_OK) {
+				drain_replies(s, end - k - 1);
 				return rc;
 			}
+		} else if (step == STEP_RCPT) {
+			smtp_rcpt_status_t *r = &res->rcpt[i];
+			r->code = reply(s)->code;
+			memcpy(r->enhanced, reply(s)->enhanced, sizeof(r->enhanced));
+			if (r->code / 100 == 2) {
+				res->accepted++;
+			} else {
+				smtp_reply_format(reply(s), r->reply, sizeof(r->reply));
+			}
 		}
 	}
-	rc = read_reply(s, SMTP_STAGE_DATA, err);
-	if (rc != SMTP_OK) {
-		return rc;
+	return SMTP_OK;
+}
+
+/* Every recipient was refused: the error names the first refused one, with
+ * its reply's code and enhanced status. */
+static smtp_rc_t all_refused(smtp_session_t *s, const envelope_t *env, const smtp_send_result_t *res,
+                             smtp_error_t *err)
+{
+	size_t i, n = env->nrcpts;
+
+	for (i = 0; i < n && res->rcpt[i].code / 100 == 2; i++) {
 	}
+	if (n == 1) {
+		smtp_error_set(err, SMTP_E_REPLY, SMTP_STAGE_RCPT, res->rcpt[0].code,
+		               "the server refused the recipient <%.256s>: %s", env->rcpts[0], res->rcpt[0].reply);
+	} else {
+		smtp_error_set(err, SMTP_E_REPLY, SMTP_STAGE_RCPT, i < n ? res->rcpt[i].code : 0,
+		               "the server refused all %zu recipients; first <%.256s>: %s", n,
+		               i < n ? env->rcpts[i] : "", i < n ? res->rcpt[i].reply : "");
+	}
+	if (err != NULL && i < n) {
+		memcpy(err->enhanced, res->rcpt[i].enhanced, sizeof(err->enhanced));
+	}
+	return die(s, SMTP_E_REPLY, s->in_sync);
+}
+
+/* Sends the envelope and reads its replies, pipelined or step by step. On
+ * success the reply to DATA is in reply(s). */
+static smtp_rc_t run_envelope(smtp_session_t *s, const envelope_t *env, smtp_send_result_t *res, smtp_error_t *err)
+{
+	size_t n = envelope_steps(env), k = 0, i = 0;
+	smtp_rc_t rc;
+
+	while (k < n) {
+		size_t end = s->caps.pipelining ? n : k + 1;
+		if (end == k + 1 && envelope_step(env, k, &i) == STEP_DATA && res->accepted == 0) {
+			/* Step by step, DATA is never sent when no recipient was accepted. */
+			return all_refused(s, env, res, err);
+		}
+		rc = send_envelope(s, env, k, end, err);
+		if (rc == SMTP_OK) {
+			rc = read_envelope_replies(s, env, k, end, res, err);
+		}
+		if (rc != SMTP_OK) {
+			return rc;
+		}
+		k = end;
+	}
+	return SMTP_OK;
+}
+
+/* The data phase, from the reply to DATA (in reply(s)) to the reply to the final dot. */
+static smtp_rc_t data_phase(smtp_session_t *s, const envelope_t *env, const smtp_piece_t *pieces, size_t npieces,
+                            smtp_send_result_t *res, smtp_error_t *err)
+{
+	smtp_rc_t rc;
+
 	if (res->accepted == 0) {
 		/* Whatever the server said to DATA, there is no one to send to. A 354
 		 * here leaves the server waiting for a message: the dialogue is lost. */
 		if (reply(s)->code == 354) {
 			s->in_sync = false;
 		}
-		goto all_refused;
+		return all_refused(s, env, res, err);
 	}
 	if (reply(s)->code != 354) {
 		if (reply(s)->code / 100 == 2) {
@@ -869,32 +980,36 @@ static smtp_rc_t transaction(smtp_session_t *s, const char *from, const char *co
 		res->queue_id[0] = '\0';
 	}
 	return SMTP_OK;
+}
 
-all_refused:
-	for (i = 0; i < nrcpts && res->rcpt[i].code / 100 == 2; i++) {
+static smtp_rc_t transaction(smtp_session_t *s, const char *from, const char *const *rcpts, size_t nrcpts,
+                             const smtp_piece_t *pieces, size_t npieces, smtp_send_result_t *res,
+                             smtp_error_t *err)
+{
+	envelope_t env;
+	size_t i, total = 0;
+	smtp_rc_t rc;
+
+	for (i = 0; i < npieces; i++) {
+		total += pieces[i].len;
 	}
-	if (nrcpts == 1) {
-		smtp_error_set(err, SMTP_E_REPLY, SMTP_STAGE_RCPT, res->rcpt[0].code,
-		               "the server refused the recipient <%.256s>: %s", rcpts[0], res->rcpt[0].reply);
-	} else {
-		smtp_error_set(err, SMTP_E_REPLY, SMTP_STAGE_RCPT, i < nrcpts ? res->rcpt[i].code : 0,
-		               "the server refused all %zu recipients; first <%.256s>: %s", nrcpts,
-		               i < nrcpts ? rcpts[i] : "", i < nrcpts ? res->rcpt[i].reply : "");
+	/* RFC 1870: a message the server already said it cannot take is refused
+	 * here, before anything is sent. */
+	if (s->caps.size_announced && s->caps.size > 0 && total > s->caps.size) {
+		return smtp_error_set(err, SMTP_E_LIMIT, SMTP_STAGE_MAIL, 0,
+		                      "the message of %zu bytes exceeds the server's size limit of %llu bytes (SIZE)",
+		                      total, (unsigned long long)s->caps.size);
 	}
-	if (err != NULL && i < nrcpts) {
-		/* The enhanced status is the first token of the kept reply text, after the code. */
-		const char *t = res->rcpt[i].reply;
-		size_t k = 0;
-		if (strlen(t) > 4 && t[0] >= '2' && t[0] <= '5' && t[3] == ' ' && t[4] >= '2' && t[4] <= '5' && t[5] == '.') {
-			t += 4;
-			while (k + 1 < sizeof(err->enhanced) && (t[k] == '.' || (t[k] >= '0' && t[k] <= '9'))) {
-				err->enhanced[k] = t[k];
-				k++;
-			}
-		}
-		err->enhanced[k] = '\0';
+	env.lead = NULL;
+	env.from = from;
+	env.mail_params = "";
+	env.rcpts = rcpts;
+	env.nrcpts = nrcpts;
+	rc = run_envelope(s, &env, res, err);
+	if (rc != SMTP_OK) {
+		return rc;
 	}
-	return die(s, SMTP_E_REPLY, s->in_sync);
+	return data_phase(s, &env, pieces, npieces, res, err);
 }
 
 smtp_rc_t smtp_session_send(smtp_session_t *s, const char *from, const char *const *rcpts,

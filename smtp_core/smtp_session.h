@@ -57,6 +57,7 @@ typedef void (*smtp_trace_fn)(void *ctx, bool from_client, const char *data, siz
 /* What happened to one recipient of a transaction. */
 typedef struct {
 	int code;                            /* RCPT reply code */
+	char enhanced[SMTP_ENHANCED_MAX];    /* its RFC 3463 status ("5.1.1"), or "" */
 	char reply[SMTP_REPLY_TEXT_KEEP];    /* printable reply, for refused recipients */
 } smtp_rcpt_status_t;
 

@@ -1070,6 +1070,7 @@ static void test_rcpt_partial(void)
 	CHECK_INT(res.rcpt[2].code, 250);
 	CHECK_STR(res.rcpt[1].reply, R550B);
 	CHECK_STR(res.rcpt[0].reply, "");
+	CHECK_STR(res.rcpt[0].enhanced, "2.1.5");
 	CHECK_STR(res.queue_id, "4ABC12");
 	CHECK(smtp_session_is_usable(s));
 	CHECK_WIRE(m, golden);
@@ -1120,6 +1121,9 @@ static void test_rcpt_all_refused(void)
 		                       "550 5.1.1 <a@example.net>: User unknown");
 		CHECK_INT(res.accepted, 0);
 		CHECK_INT(res.rcpt[2].code, 450);
+		/* Each recipient keeps its reply's enhanced status. */
+		CHECK_STR(res.rcpt[0].enhanced, "5.1.1");
+		CHECK_STR(res.rcpt[2].enhanced, "4.2.0");
 		CHECK(!res.data_sent);
 		check_dead(s, &m);
 		quit_and_check(s, &m, C_QUIT);
