@@ -28,8 +28,9 @@ namespace {
      * was spooled for, with the php.ini credentials; one spooled for another is
      * left alone and counted as "skipped". Options: "force" (ignore backoff),
      * "limit" (messages to try), "retarget" (command line only: send the skipped
-     * ones through today's php.ini relay), "timeout", "helo"; destination and
-     * credential options are refused.
+     * ones through today's php.ini relay), "watch" (command line only: stay N
+     * seconds, 0 until SIGTERM/SIGINT, sending what arrives), "timeout", "helo";
+     * destination and credential options are refused.
      * @return array{sent: int, deferred: int, failed: int, skipped: int}
      */
     function smtp_spool_flush(#[\SensitiveParameter] array $options = []): array {}
