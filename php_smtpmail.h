@@ -174,8 +174,11 @@ typedef struct {
 } php_smtpmail_input_t;
 
 typedef struct {
-	zend_long sent, deferred, failed;
+	zend_long sent;
+	zend_long deferred;  /* tried now and not sent (a transient failure), or left untried once the relays were found down */
+	zend_long failed;
 	zend_long skipped;   /* spooled for another relay or account than this flusher's php.ini names */
+	zend_long waiting;   /* not tried: their back-off has not run out (force ignores it), or past options["limit"] */
 } php_smtpmail_flush_counts_t;
 
 /* smtpmail.c: the exception classes (SmtpMail\...). */
@@ -198,6 +201,8 @@ static inline const char *php_smtpmail_nonempty(const char *s)
 /* Reads $options (may be NULL) over php.ini into s. Throws (ValueError or
  * TypeError naming argument arg_num) and returns false on a bad setting. */
 bool php_smtpmail_load_settings(php_smtpmail_settings_t *s, HashTable *options, uint32_t arg_num);
+/* The php.ini settings alone, for phpinfo(): false with the reason in why, never a throw. */
+bool php_smtpmail_check_ini_settings(php_smtpmail_settings_t *s, char *why, size_t why_cap);
 /* True for an $options key that chooses the destination or brings credentials. */
 bool php_smtpmail_is_destination_option(const zend_string *key);
 /* The destination token the spool records for a message sent with s (relay
@@ -266,6 +271,12 @@ void php_smtpmail_quiet_end(php_smtpmail_quiet_t *q);
  * the certificate checks of s; a persistent stream when conn->persistent. */
 smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmail_settings_t *s,
                                       bool implicit_tls, smtp_error_t *err);
+/* Before the session reads the greeting of a connection made without TLS:
+ * after a grace period of silence, a TLS ClientHello on a second connection;
+ * a TLS answer fails at once (SMTP_E_TLS, stage greeting), else the wait goes
+ * on to the usual timeout (SMTP_E_TIMEOUT). SMTP_OK when bytes (or a close) arrived. */
+smtp_rc_t php_smtpmail_stream_await_greeting(php_smtpmail_conn *conn, const php_smtpmail_settings_t *s,
+                                             smtp_error_t *err);
 /* Closes the stream. */
 void php_smtpmail_stream_close(php_smtpmail_conn *conn);
 /* MINIT: fixes the system's trust anchors before any script runs. */

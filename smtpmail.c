@@ -20,6 +20,7 @@
 #include "zend_interfaces.h"
 
 #include "php_smtpmail.h"
+#include "smtp_core/smtp_addr.h"
 #include "smtp_core/smtp_sasl.h"
 #include "smtp_core/smtp_spool.h"
 #include "smtpmail_arginfo.h"
@@ -48,6 +49,19 @@ static PHP_INI_DISP(display_secret)
 	}
 }
 
+/* phpinfo() marks a TLS mode that is not one: a send would refuse it. */
+static PHP_INI_DISP(display_tls)
+{
+	zend_string *value = type == ZEND_INI_DISPLAY_ORIG && ini_entry->modified ? ini_entry->orig_value : ini_entry->value;
+	const char *v = value != NULL ? ZSTR_VAL(value) : "";
+
+	PUTS(v[0] != '\0' ? v : "no value (auto)");
+	if (v[0] != '\0' && strcasecmp(v, "auto") != 0 && strcasecmp(v, "starttls") != 0 && strcasecmp(v, "implicit") != 0
+	    && strcasecmp(v, "none") != 0) {
+		PUTS(" (INVALID: must be auto, starttls, implicit or \"none\")");
+	}
+}
+
 /* Where a script may change a setting (the php.ini reference in README.md says
  * the same): anything that decides where the php.ini credentials are sent, or
  * whether they are protected, is PHP_INI_SYSTEM. A script that could point
@@ -55,7 +69,7 @@ static PHP_INI_DISP(display_secret)
 PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY("smtpmail.host", "", PHP_INI_SYSTEM, OnUpdateString, host, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.port", "0", PHP_INI_SYSTEM, OnUpdateLong, port, zend_smtpmail_globals, smtpmail_globals)
-	STD_PHP_INI_ENTRY("smtpmail.tls", "auto", PHP_INI_SYSTEM, OnUpdateString, tls, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY_EX("smtpmail.tls", "auto", PHP_INI_SYSTEM, OnUpdateString, tls, zend_smtpmail_globals, smtpmail_globals, display_tls)
 	STD_PHP_INI_ENTRY("smtpmail.username", "", PHP_INI_SYSTEM, OnUpdateString, username, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY_EX("smtpmail.password", "", PHP_INI_SYSTEM, OnUpdateString, password, zend_smtpmail_globals, smtpmail_globals, display_secret)
 	STD_PHP_INI_ENTRY_EX("smtpmail.oauth_token", "", PHP_INI_SYSTEM, OnUpdateString, oauth_token, zend_smtpmail_globals, smtpmail_globals, display_secret)
@@ -83,6 +97,40 @@ PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY("smtpmail.max_connections", "0", PHP_INI_SYSTEM, OnUpdateLong, max_connections, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.max_per_minute", "0", PHP_INI_SYSTEM, OnUpdateLong, max_per_minute, zend_smtpmail_globals, smtpmail_globals)
 PHP_INI_END()
+
+/* One element of a recipient array, checked alone so that the error names
+ * it (its key and value) rather than quoting the whole list joined. With
+ * one_mailbox, exactly one address (smtp_send_raw()); else an address list
+ * as a To field takes (smtp_send()). Throws and returns false when bad. */
+static bool check_recipient_element(uint32_t arg_num, zend_ulong index, zend_string *key, zend_string *value,
+                                    bool one_mailbox)
+{
+	smtp_error_t err;
+	smtp_rc_t rc;
+	char shown[96];
+
+	smtp_error_clear(&err);
+	if (one_mailbox) {
+		char *addr = NULL;
+		rc = smtp_addr_parse_mailbox(ZSTR_VAL(value), ZSTR_LEN(value), &addr, &err);
+		free(addr);
+	} else {
+		smtp_addr_list_t scratch;
+		smtp_addr_list_init(&scratch);
+		rc = smtp_addr_list_parse(&scratch, ZSTR_VAL(value), ZSTR_LEN(value), &err);
+		smtp_addr_list_destroy(&scratch);
+	}
+	if (rc == SMTP_OK) {
+		return true;
+	}
+	smtp_text_sanitize(shown, sizeof(shown), ZSTR_VAL(value), ZSTR_LEN(value));
+	if (key != NULL) {
+		zend_argument_value_error(arg_num, "element [\"%s\"] \"%s\": %s", ZSTR_VAL(key), shown, err.message);
+	} else {
+		zend_argument_value_error(arg_num, "element [" ZEND_ULONG_FMT "] \"%s\": %s", index, shown, err.message);
+	}
+	return false;
+}
 
 PHP_FUNCTION(smtp_send)
 {
@@ -112,11 +160,17 @@ PHP_FUNCTION(smtp_send)
 	memset(&in, 0, sizeof(in));
 	if (to_ht != NULL) {
 		zval *v;
-		ZEND_HASH_FOREACH_VAL(to_ht, v) {
+		zend_ulong index;
+		zend_string *key;
+		ZEND_HASH_FOREACH_KEY_VAL(to_ht, index, key, v) {
 			ZVAL_DEREF(v);
 			if (Z_TYPE_P(v) != IS_STRING) {
 				smart_str_free(&to_buf);
 				zend_argument_type_error(1, "must contain only strings, %s found", zend_zval_type_name(v));
+				RETURN_THROWS();
+			}
+			if (!check_recipient_element(1, index, key, Z_STR_P(v), false)) {
+				smart_str_free(&to_buf);
 				RETURN_THROWS();
 			}
 			if (to_buf.s != NULL) {
@@ -168,6 +222,8 @@ PHP_FUNCTION(smtp_send_raw)
 	php_smtpmail_settings_t settings;
 	php_smtpmail_input_t in;
 	zval *v;
+	zend_ulong index;
+	zend_string *key;
 
 	ZEND_PARSE_PARAMETERS_START(3, 4)
 		Z_PARAM_STR(from)
@@ -177,10 +233,13 @@ PHP_FUNCTION(smtp_send_raw)
 		Z_PARAM_ARRAY_HT(options)
 	ZEND_PARSE_PARAMETERS_END();
 
-	ZEND_HASH_FOREACH_VAL(recipients, v) {
+	ZEND_HASH_FOREACH_KEY_VAL(recipients, index, key, v) {
 		ZVAL_DEREF(v);
 		if (Z_TYPE_P(v) != IS_STRING) {
 			zend_argument_type_error(2, "must contain only strings, %s found", zend_zval_type_name(v));
+			RETURN_THROWS();
+		}
+		if (!check_recipient_element(2, index, key, Z_STR_P(v), true)) {
 			RETURN_THROWS();
 		}
 	} ZEND_HASH_FOREACH_END();
@@ -224,7 +283,7 @@ PHP_FUNCTION(smtp_spool_flush)
 	HashTable *options = NULL;
 	HashTable connection;
 	php_smtpmail_settings_t settings;
-	php_smtpmail_flush_counts_t counts = {0, 0, 0, 0};
+	php_smtpmail_flush_counts_t counts = {0, 0, 0, 0, 0};
 	const char *dir = SMTPMAIL_G(spool_dir);
 	bool force = false;
 	bool retarget = false;
@@ -307,6 +366,7 @@ PHP_FUNCTION(smtp_spool_flush)
 	add_assoc_long(return_value, "deferred", counts.deferred);
 	add_assoc_long(return_value, "failed", counts.failed);
 	add_assoc_long(return_value, "skipped", counts.skipped);
+	add_assoc_long(return_value, "waiting", counts.waiting);
 }
 
 static zval *exception_property(zval *object, const char *name, size_t len, zval *rv)
@@ -410,15 +470,127 @@ static PHP_RSHUTDOWN_FUNCTION(smtpmail)
 	return SUCCESS;
 }
 
-static PHP_MINFO_FUNCTION(smtpmail)
+/* phpinfo(): one relay as the sender will use it, e.g. "smtp.example.com:587 STARTTLS (required)". */
+static void describe_relay(smart_str *out, const php_smtpmail_relay_t *r, bool tls_auto)
+{
+	smart_str_appends(out, strchr(r->host, ':') != NULL ? "[" : "");
+	smart_str_appends(out, r->host);
+	smart_str_appends(out, strchr(r->host, ':') != NULL ? "]:" : ":");
+	smart_str_append_long(out, r->port);
+	switch (r->tls) {
+	case SMTP_TLS_IMPLICIT:
+		smart_str_appends(out, tls_auto ? " implicit TLS (tls=auto, port 465)" : " implicit TLS");
+		break;
+	case SMTP_TLS_STARTTLS:
+		smart_str_appends(out, tls_auto ? " STARTTLS, required (tls=auto)" : " STARTTLS, required");
+		break;
+	default:
+		smart_str_appends(out, r->tls_none_explicit ? " no TLS (tls=\"none\")" : " no TLS (tls=auto on a loopback relay)");
+		break;
+	}
+}
+
+/* phpinfo(): what php.ini amounts to, as mail() and smtp_send() without
+ * destination options would use it; an invalid value is named with the
+ * message a send would give. Runs no user code. */
+static void minfo_settings(void)
 {
 	const char *host = SMTPMAIL_G(host);
+	const char *tls = SMTPMAIL_G(tls);
+	bool tls_auto = tls == NULL || tls[0] == '\0' || strcasecmp(tls, "auto") == 0;
+	php_smtpmail_settings_t settings;
+	smart_str line = {0};
+	char why[512];
+	bool valid;
+
+	php_info_print_table_row(2, "mail() and error_log() send through",
+	                         host != NULL && host[0] != '\0' ? "the relay below (smtpmail.host is set)"
+	                                                         : "PHP's own mail (sendmail_path): smtpmail.host is empty");
+	if (host == NULL || host[0] == '\0') {
+		return;
+	}
+	valid = php_smtpmail_check_ini_settings(&settings, why, sizeof(why));
+	if (!valid) {
+		smart_str_appends(&line, "INVALID: ");
+		smart_str_appends(&line, why);
+		smart_str_appends(&line, " (mail() returns false with this warning; smtp_send() throws it as a ValueError)");
+		smart_str_0(&line);
+		php_info_print_table_row(2, "Settings", ZSTR_VAL(line.s));
+		smart_str_free(&line);
+		return;
+	}
+	php_info_print_table_row(2, "Settings", "valid");
+	for (size_t i = 0; i < settings.nrelays; i++) {
+		if (i > 0) {
+			smart_str_appends(&line, "; then ");
+		}
+		describe_relay(&line, &settings.relays[i], tls_auto);
+	}
+	smart_str_0(&line);
+	php_info_print_table_row(2, settings.nrelays > 1 ? "Relays, in failover order" : "Relay", ZSTR_VAL(line.s));
+	smart_str_free(&line);
+
+	/* Credentials: which, and whether a relay will refuse to send them (no TLS
+	 * there, and tls="none" not chosen: AUTH in clear text is refused). */
+	if (settings.username == NULL && settings.oauth_token == NULL && !php_smtpmail_oauth_configured(&settings)) {
+		smart_str_appends(&line, "none: no AUTH");
+	} else {
+		size_t refused = 0;
+		smart_str_appends(&line, "used: ");
+		smart_str_appends(&line, settings.username != NULL ? settings.username : "");
+		smart_str_appends(&line, php_smtpmail_oauth_configured(&settings) ? " with OAuth 2 tokens fetched from the token endpoint"
+		                         : settings.oauth_token != NULL ? " with a static OAuth token"
+		                         : settings.password != NULL ? " with a password" : " without a password");
+		for (size_t i = 0; i < settings.nrelays; i++) {
+			const php_smtpmail_relay_t *r = &settings.relays[i];
+			if (r->tls == SMTP_TLS_NONE && !r->tls_none_explicit) {
+				smart_str_appends(&line, refused++ == 0 ? "; WARNING: refused without TLS on " : ", ");
+				smart_str_appends(&line, r->host);
+			}
+		}
+		if (refused > 0) {
+			smart_str_appends(&line, " (tls=auto uses no TLS on a loopback relay, and credentials are never sent in clear "
+			                         "text unless you choose it: set smtpmail.tls = starttls or implicit, or \"none\" to "
+			                         "allow AUTH without TLS)");
+		}
+	}
+	smart_str_0(&line);
+	php_info_print_table_row(2, "Credentials", ZSTR_VAL(line.s));
+	smart_str_free(&line);
+	php_info_print_table_row(2, "Certificates", !settings.verify_peer
+	                         ? "NOT verified (smtpmail.verify_peer = 0): anyone on the path can read the password"
+	                         : settings.cafile != NULL ? "verified against smtpmail.cafile"
+	                         : "verified against openssl.cafile/openssl.capath, else the system's store");
+}
+
+/* phpinfo(): the spool. The spool's state (what smtp_spool_status() reports:
+ * messages queued, waiting, failed) belongs here, after these rows. */
+static void minfo_spool(void)
+{
+	const char *dir = SMTPMAIL_G(spool_dir);
+	smart_str line = {0};
+
+	if (dir == NULL || dir[0] == '\0') {
+		php_info_print_table_row(2, "Spool", "off (smtpmail.spool_dir is empty): a failed send is reported at once");
+		return;
+	}
+	smart_str_appends(&line, dir);
+	smart_str_appends(&line, SMTPMAIL_G(deferred) ? " (deferred: every message is spooled and sent by smtp_spool_flush())"
+	                                               : " (a message no relay could take now is kept for smtp_spool_flush())");
+	smart_str_0(&line);
+	php_info_print_table_row(2, "Spool", ZSTR_VAL(line.s));
+	smart_str_free(&line);
+}
+
+static PHP_MINFO_FUNCTION(smtpmail)
+{
 	char names[128];
 
 	php_info_print_table_start();
 	php_info_print_table_row(2, "smtpmail support", "enabled");
 	php_info_print_table_row(2, "Version", PHP_SMTPMAIL_VERSION);
-	php_info_print_table_row(2, "mail() sends through", host != NULL && host[0] != '\0' ? host : "sendmail_path (smtpmail.host is empty)");
+	minfo_settings();
+	minfo_spool();
 	php_info_print_table_row(2, "AUTH mechanisms", smtp_sasl_known_names(names, sizeof(names)));
 	php_info_print_table_end();
 	DISPLAY_INI_ENTRIES();

@@ -26,12 +26,14 @@ namespace {
      * when refused for good or older than smtpmail.spool_max_age. Safe with several
      * flushers at once. Each message goes only to the php.ini relay and account it
      * was spooled for, with the php.ini credentials; one spooled for another is
-     * left alone and counted as "skipped". Options: "force" (ignore backoff),
+     * left alone and counted as "skipped". "deferred" counts messages tried now
+     * and not sent; "waiting" those not tried because their backoff has not run
+     * out (or past "limit"). Options: "force" (ignore backoff),
      * "limit" (messages to try), "retarget" (command line only: send the skipped
      * ones through today's php.ini relay), "watch" (command line only: stay N
      * seconds, 0 until SIGTERM/SIGINT, sending what arrives), "timeout", "helo";
      * destination and credential options are refused.
-     * @return array{sent: int, deferred: int, failed: int, skipped: int}
+     * @return array{sent: int, deferred: int, failed: int, skipped: int, waiting: int}
      */
     function smtp_spool_flush(#[\SensitiveParameter] array $options = []): array {}
 

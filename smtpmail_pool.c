@@ -26,6 +26,7 @@
 #include "main/php_open_temporary_file.h"
 #include "smtp_core/smtp_compat.h"
 #include "smtp_core/smtp_limit.h"
+#include "smtp_core/smtp_sasl.h"
 
 #ifndef PHP_WIN32
 # include <unistd.h>
@@ -321,6 +322,13 @@ static smtp_rc_t open_new(const php_smtpmail_settings_t *s, const char *key, con
 		}
 	}
 	rc = php_smtpmail_stream_connect(conn, s, s->tls == SMTP_TLS_IMPLICIT, err);
+	if (rc == SMTP_OK && s->tls != SMTP_TLS_IMPLICIT) {
+		rc = php_smtpmail_stream_await_greeting(conn, s, err);
+		if (rc != SMTP_OK) {
+			php_smtpmail_conn_close(conn, false);
+			return rc;
+		}
+	}
 	if (rc != SMTP_OK) {
 		php_smtpmail_conn_close(conn, false);
 		if (rc == SMTP_E_TLS && !s->capture_peer_cert) {
@@ -361,6 +369,34 @@ static smtp_rc_t open_new(const php_smtpmail_settings_t *s, const char *key, con
 	return SMTP_OK;
 }
 
+/* A transcript of a reused session starts at MAIL FROM: one line says where
+ * the greeting, TLS and AUTH went (no secret: the mechanism, not the account). */
+static void trace_reuse(php_smtpmail_conn *conn, const php_smtpmail_settings_t *s)
+{
+	char tls[32];
+	unsigned mech = smtp_session_auth_mech(conn->session);
+	uint64_t now = smtp_clock_ms();
+
+	if (s->transcript == NULL) {
+		return;
+	}
+	php_smtpmail_stream_tls_version(conn, tls, sizeof(tls));
+	smart_str_appends(s->transcript, "* reusing the session to ");
+	smart_str_appends(s->transcript, conn->peer);
+	smart_str_appends(s->transcript, conn->persistent ? " kept by this worker" : " kept by this request");
+	smart_str_appends(s->transcript, " (");
+	smart_str_append_long(s->transcript, conn->messages);
+	smart_str_appends(s->transcript, conn->messages == 1 ? " message sent over it, idle " : " messages sent over it, idle ");
+	smart_str_append_unsigned(s->transcript, (zend_ulong)((now > conn->last_used_ms ? now - conn->last_used_ms : 0) / 1000));
+	smart_str_appends(s->transcript, " s; ");
+	smart_str_appends(s->transcript, tls[0] != '\0' ? tls : "no TLS");
+	smart_str_appends(s->transcript, mech != 0 ? ", AUTH " : ", no AUTH");
+	if (mech != 0) {
+		smart_str_appends(s->transcript, smtp_sasl_name(mech));
+	}
+	smart_str_appends(s->transcript, "): no greeting, EHLO, TLS or AUTH this time\n");
+}
+
 smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh, php_smtpmail_conn **out,
                                     bool *reused, smtp_error_t *err)
 {
@@ -378,6 +414,7 @@ smtp_rc_t php_smtpmail_pool_acquire(const php_smtpmail_settings_t *s, bool fresh
 			zend_hash_str_del(&SMTPMAIL_G(pool), key, strlen(key));
 			if (!fresh && still_good(conn)) {
 				php_smtpmail_trace(conn, s);
+				trace_reuse(conn, s);
 				smtp_session_set_deadline(conn->session, s->deadline_ms);
 				*out = conn;
 				*reused = true;

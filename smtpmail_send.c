@@ -104,10 +104,25 @@ static zend_class_entry *exception_class(smtp_stage_t stage)
 
 /* The one place a core error becomes PHP's (STYLE 12): an exception for
  * smtp_send(), false plus a warning for mail(). */
+/* Whether the server's text (already printable) contains needle, ignoring ASCII case. */
+static bool text_has(const char *text, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *text != '\0'; text++) {
+		if (strncasecmp(text, needle, n) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The likely fix for the failures people meet most (STYLE 8: the policy of
  * wording lives here, in one place). NULL when there is nothing useful to add. */
 static const char *failure_hint(const smtp_error_t *err, const smtpmail_settings_t *relay)
 {
+	bool has_credentials = relay->username != NULL || relay->oauth_token != NULL || php_smtpmail_oauth_configured(relay);
+
 	switch (err->stage) {
 	case SMTP_STAGE_CONNECT:
 		if (strstr(err->message, "refused") != NULL) {
@@ -122,9 +137,45 @@ static const char *failure_hint(const smtp_error_t *err, const smtpmail_settings
 		}
 		return NULL;
 	case SMTP_STAGE_GREETING:
-		if (err->rc == SMTP_E_TIMEOUT && relay->tls != SMTP_TLS_IMPLICIT) {
+		if ((err->rc == SMTP_E_TIMEOUT || err->rc == SMTP_E_TLS) && relay->tls != SMTP_TLS_IMPLICIT) {
 			return relay->port == 465 ? "port 465 speaks TLS from the first byte: use tls=implicit"
 			                          : "a port that expects TLS from the first byte needs tls=implicit";
+		}
+		/* RFC 5321 4.2.2: 421, service not available, closing the channel. */
+		if (err->code == 421) {
+			return "the relay is busy or limits connections (too many at once from this address, or a rate "
+			       "limit): try again later, send fewer at once, or keep sessions (smtpmail.persistent)";
+		}
+		return NULL;
+	case SMTP_STAGE_MAIL:
+		/* RFC 4954 6: 530 5.7.0, authentication required. */
+		if (err->code == 530) {
+			if (has_credentials) {
+				return "the relay wants AUTH before MAIL, and this session did authenticate: the account may "
+				       "not submit here; ask the relay's administrator";
+			}
+			return relay->redirected
+			       ? "the relay wants AUTH before MAIL: pass options[\"username\"] and options[\"password\"] (a "
+			         "call that changes the destination does not use the php.ini credentials)"
+			       : "the relay wants AUTH before MAIL: set smtpmail.username and smtpmail.password";
+		}
+		/* Microsoft 365: 5.7.60 SendAsDenied; Postfix and others: 5.7.1 with
+		 * 550 or 553 ("not owned by user"). */
+		if (strcmp(err->enhanced, "5.7.60") == 0 || text_has(err->message, "SendAsDenied")
+		    || ((err->code == 550 || err->code == 553) && strcmp(err->enhanced, "5.7.1") == 0)) {
+			return "the envelope sender is not allowed for this account: send as the account's own address, or "
+			       "one it may send as (smtpmail.from, options[\"from\"], mail()'s -f)";
+		}
+		return NULL;
+	case SMTP_STAGE_RCPT:
+		/* Postfix: 554 5.7.1 Relay access denied; Exim: 550 relay not
+		 * permitted; Microsoft 365: 550 5.7.54 Unable to relay. */
+		if (err->code >= 550 && (text_has(err->message, "relay access denied") || text_has(err->message, "relay not permitted")
+		                         || text_has(err->message, "unable to relay") || strcmp(err->enhanced, "5.7.54") == 0)) {
+			return has_credentials
+			       ? "the relay does not relay for this account to that domain: check what the account may send to"
+			       : "the relay does not relay for this client: authenticate (smtpmail.username and smtpmail.password) "
+			         "on its submission port, 587 or 465";
 		}
 		return NULL;
 	case SMTP_STAGE_AUTH:
@@ -752,7 +803,7 @@ static bool flush_one(const smtpmail_settings_t *s, smtp_spool_msg_t *msg, php_s
 		 * back: nothing was offered to a relay and the message is not at
 		 * fault. The policy's DEFER of a message already in the spool is to
 		 * leave it as it is, without an attempt or a back-off; the pass stops. */
-		counts->deferred++;
+		counts->waiting++;
 		*busy = true;
 		job_done(job);
 		return false;
@@ -867,7 +918,7 @@ static smtp_rc_t flush_pass(const smtpmail_settings_t *s, const char *dir, bool 
 		zval *known = seen != NULL ? zend_hash_str_find(seen, f->ids[i], strlen(f->ids[i])) : NULL;
 
 		if (f->due != NULL && php_smtpmail_watch_stop_requested()) {
-			counts->deferred += (zend_long)(f->nids - i);
+			counts->waiting += (zend_long)(f->nids - i);
 			break;
 		}
 		if (known != NULL && !force && (uint64_t)Z_LVAL_P(known) > now) {
@@ -875,7 +926,7 @@ static smtp_rc_t flush_pass(const smtpmail_settings_t *s, const char *dir, bool 
 			if (Z_LVAL_P(known) == ZEND_LONG_MAX) {
 				counts->skipped++;
 			} else {
-				counts->deferred++;
+				counts->waiting++;
 				note_due(f, f->ids[i], (uint64_t)Z_LVAL_P(known));
 			}
 			continue;
@@ -897,7 +948,8 @@ static smtp_rc_t flush_pass(const smtpmail_settings_t *s, const char *dir, bool 
 			counts->skipped++;
 			note_due(f, f->ids[i], UINT64_MAX);
 		} else if ((!force && msg->next_attempt > now) || (limit > 0 && f->tried >= limit)) {
-			counts->deferred++;
+			/* Not tried: a message waiting out its back-off is no new failure. */
+			counts->waiting++;
 			note_due(f, f->ids[i], msg->next_attempt);
 		} else {
 			f->tried++;
@@ -910,8 +962,12 @@ static smtp_rc_t flush_pass(const smtpmail_settings_t *s, const char *dir, bool 
 		f->held = false;
 		if (!go_on) {
 			/* The relays are down, or a local limit is reached: the rest would
-			 * only wait for the same. */
-			counts->deferred += (zend_long)(f->nids - i - 1);
+			 * only wait for the same (at a limit, untried: waiting). */
+			if (f->busy) {
+				counts->waiting += (zend_long)(f->nids - i - 1);
+			} else {
+				counts->deferred += (zend_long)(f->nids - i - 1);
+			}
 			break;
 		}
 	}
@@ -933,8 +989,8 @@ static smtp_rc_t flush_quietly(const smtpmail_settings_t *s, const char *dir, bo
  * elsewhere it looks again every second), for the earliest back-off to end,
  * or for the rate limit's window to open. Sessions stay open while there is
  * work and close after smtpmail.persistent_idle seconds without. Counts:
- * sent and failed add up over the passes; deferred and skipped are those of
- * the last pass (what still waits). */
+ * sent, failed and deferred (tries that failed for now) add up over the
+ * passes; skipped and waiting are those of the last pass (what still waits). */
 static smtp_rc_t watch_quietly(const smtpmail_settings_t *s, const char *dir, bool force, bool retarget,
                                zend_long limit, zend_long watch, php_smtpmail_flush_counts_t *counts,
                                smtpmail_flush_t *f)
@@ -955,18 +1011,20 @@ static smtp_rc_t watch_quietly(const smtpmail_settings_t *s, const char *dir, bo
 	ALLOC_HASHTABLE(f->due);
 	zend_hash_init(f->due, 64, NULL, NULL, 0);
 	for (;;) {
-		php_smtpmail_flush_counts_t pass = {0, 0, 0, 0};
+		php_smtpmail_flush_counts_t pass;
 		bool rescan = false;
 		uint64_t now;
 
+		memset(&pass, 0, sizeof(pass));
 		rc = flush_pass(s, dir, force, retarget, limit, &pass, f);
 		if (rc != SMTP_OK) {
 			return rc;
 		}
 		counts->sent += pass.sent;
 		counts->failed += pass.failed;
-		counts->deferred = pass.deferred;
+		counts->deferred += pass.deferred;
 		counts->skipped = pass.skipped;
+		counts->waiting = pass.waiting;
 		if (pass.sent > 0 || pass.failed > 0) {
 			last_work = smtp_clock_ms();
 		}

@@ -150,13 +150,40 @@ void php_smtpmail_use_relay(smtpmail_settings_t *s, size_t i)
 	s->tls_none_explicit = r->tls_none_explicit;
 }
 
+/* A settings error: thrown as a ValueError, or, for phpinfo() (which may run
+ * with no PHP code active, where a throw would be fatal), written into why. */
+static void settings_error(char *why, size_t why_cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (why != NULL) {
+		vsnprintf(why, why_cap, fmt, ap);
+	} else {
+		char *msg = NULL;
+		vspprintf(&msg, 0, fmt, ap);
+		zend_value_error("%s", msg);
+		efree(msg);
+	}
+	va_end(ap);
+}
+
 /* Parses smtpmail.host (or options["host"]): one relay or a comma-separated list. */
 static bool load_relays(smtpmail_settings_t *s, const char *list, zend_long default_port, zend_long forced_port,
-                        const char *tls)
+                        const char *tls, const char *host_name, const char *tls_name, char *why_out,
+                        size_t why_cap)
 {
 	const char *p = list;
 	const char *why = NULL;
+	const char *scheme = strstr(list, "://");
 
+	/* A URL is the most common mistake (tls://, ssl://, smtp://): say what to write instead. */
+	if (scheme != NULL) {
+		settings_error(why_out, why_cap, "%s takes host or host:port, not a URL: \"%s\" names a scheme; write the host (and port) "
+		                 "alone and choose the TLS mode with smtpmail.tls (implicit for port 465, starttls for 587)",
+		                 host_name, list);
+		return false;
+	}
 	s->nrelays = 0;
 	for (;;) {
 		const char *comma = strchr(p, ',');
@@ -164,21 +191,24 @@ static bool load_relays(smtpmail_settings_t *s, const char *list, zend_long defa
 		php_smtpmail_relay_t *r;
 
 		if (s->nrelays == SMTPMAIL_RELAYS_MAX) {
-			zend_value_error("The relay list \"%s\" has more than %d relays", list, SMTPMAIL_RELAYS_MAX);
+			settings_error(why_out, why_cap, "%s \"%s\" lists more than %d relays", host_name, list, SMTPMAIL_RELAYS_MAX);
 			return false;
 		}
 		r = &s->relays[s->nrelays];
 		memset(r, 0, sizeof(*r));
 		r->port = default_port;
 		if (!parse_relay(r, p, end, &why)) {
-			zend_value_error("The relay host \"%s\" %s", list, why);
+			settings_error(why_out, why_cap, "%s \"%s\" %s", host_name, list, why);
 			return false;
 		}
 		if (forced_port >= 0) {
 			r->port = forced_port;
 		}
 		if (!resolve_tls(r, tls)) {
-			zend_value_error("The TLS mode must be \"auto\", \"starttls\", \"implicit\" or \"none\", \"%s\" given", tls);
+			settings_error(why_out, why_cap, "%s must be \"auto\", \"starttls\", \"implicit\" or \"none\", \"%s\" given%s", tls_name, tls,
+			                 strcasecmp(tls, "ssl") == 0 || strcasecmp(tls, "tls") == 0
+			                 ? " (\"implicit\" is TLS from the first byte, port 465; \"starttls\" upgrades a plain "
+			                   "connection, port 587)" : "");
 			return false;
 		}
 		s->nrelays++;
@@ -347,7 +377,7 @@ static void choose_credentials(smtpmail_settings_t *s, bool redirected, bool own
 /* Reads $options over the php.ini settings. Throws and returns false on a bad option.
  * When $options redirects the connection (host, port, tls, verify_peer, cafile or
  * context), the php.ini credentials are not used: they belong to the php.ini relay. */
-bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t arg_num)
+static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t arg_num, char *why, size_t why_cap)
 {
 	const char *host = SMTPMAIL_G(host);
 	const char *tls = SMTPMAIL_G(tls);
@@ -431,23 +461,25 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 	if (auth != NULL) {
 		smtp_error_t err;
 		if (smtp_sasl_parse_list(auth, &s->auth_allowed, &err) != SMTP_OK) {
-			zend_value_error("The auth setting: %s", err.message);
+			settings_error(why, why_cap, "%s: %s", seen[O_AUTH] != NULL ? "options[\"auth\"]" : "smtpmail.auth", err.message);
 			return false;
 		}
 	}
 	choose_credentials(s, redirected, own_credentials, seen);
 	if (host == NULL || host[0] == '\0') {
-		zend_value_error("No relay configured: set smtpmail.host in php.ini or pass options[\"host\"]");
+		settings_error(why, why_cap, "No relay configured: set smtpmail.host in php.ini or pass options[\"host\"]");
 		return false;
 	}
 	/* Ports: one written in a host entry wins over a separate port setting of
 	 * the same origin; options["port"] alone redirects the php.ini relays. */
 	if (!load_relays(s, host, host_from_options && option_port >= 0 ? option_port : SMTPMAIL_G(port),
-	                 host_from_options ? -1 : option_port, tls)) {
+	                 host_from_options ? -1 : option_port, tls, host_from_options ? "options[\"host\"]" : "smtpmail.host",
+	                 seen[O_TLS] != NULL ? "options[\"tls\"]" : "smtpmail.tls", why, why_cap)) {
 		return false;
 	}
 	if (!(timeout > 0) || timeout > 86400) {
-		zend_value_error("The timeout must be more than 0 and at most 86400 seconds");
+		settings_error(why, why_cap, "%s must be more than 0 and at most 86400 seconds",
+		                 seen[O_TIMEOUT] != NULL ? "options[\"timeout\"]" : "smtpmail.timeout");
 		return false;
 	}
 	s->timeout_ms = (unsigned)(timeout * 1000.0);
@@ -467,7 +499,7 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 	s->max_per_minute = (unsigned)SMTPMAIL_G(max_per_minute);
 	if (from != NULL) {
 		if (strlen(from) >= sizeof(s->from)) {
-			zend_value_error("The sender (smtpmail.from or options[\"from\"]) must be shorter than %zu characters", sizeof(s->from));
+			settings_error(why, why_cap, "The sender (smtpmail.from or options[\"from\"]) must be shorter than %zu characters", sizeof(s->from));
 			return false;
 		}
 		memcpy(s->from, from, strlen(from) + 1);
@@ -475,7 +507,7 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 	/* RFC 5321 4.1.1.1: EHLO names this client; default: this host's name. */
 	if (helo != NULL) {
 		if (strlen(helo) >= sizeof(s->helo) || strpbrk(helo, " \t\r\n") != NULL) {
-			zend_value_error("The EHLO name \"%s\" must be one word of at most %zu characters", helo, sizeof(s->helo) - 1);
+			settings_error(why, why_cap, "The EHLO name \"%s\" must be one word of at most %zu characters", helo, sizeof(s->helo) - 1);
 			return false;
 		}
 		memcpy(s->helo, helo, strlen(helo) + 1);
@@ -483,35 +515,48 @@ bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint
 		memcpy(s->helo, "localhost", sizeof("localhost"));
 	}
 	if (s->password != NULL && s->username == NULL && s->oauth_token == NULL) {
-		zend_value_error("A password is set but no username: set smtpmail.username or options[\"username\"]");
+		settings_error(why, why_cap, "A password is set but no username: set smtpmail.username or options[\"username\"]");
 		return false;
 	}
 	if (s->oauth_token != NULL && s->username == NULL) {
-		zend_value_error("An OAuth token needs the account name: set smtpmail.username or options[\"username\"]");
+		settings_error(why, why_cap, "An OAuth token needs the account name: set smtpmail.username or options[\"username\"]");
 		return false;
 	}
 	if (php_smtpmail_oauth_configured(s)) {
 		if (s->username == NULL) {
-			zend_value_error("OAuth needs the mailbox to send as: set smtpmail.username (or options[\"username\"]) "
+			settings_error(why, why_cap, "OAuth needs the mailbox to send as: set smtpmail.username (or options[\"username\"]) "
 			                 "to its address");
 			return false;
 		}
 		if (s->oauth_token != NULL || s->password != NULL) {
-			zend_value_error("Both OAuth client settings and a %s are configured: keep one way to authenticate",
+			settings_error(why, why_cap, "Both OAuth client settings and a %s are configured: keep one way to authenticate",
 			                 s->oauth_token != NULL ? "static oauth_token" : "password");
 			return false;
 		}
 		if (s->oauth.client_id == NULL) {
-			zend_value_error("OAuth needs the application's client id: set smtpmail.oauth_client_id");
+			settings_error(why, why_cap, "OAuth needs the application's client id: set smtpmail.oauth_client_id");
 			return false;
 		}
 		if (s->oauth.provider != NULL && strcmp(s->oauth.provider, "microsoft") != 0 && strcmp(s->oauth.provider, "google") != 0) {
-			zend_value_error("The OAuth provider must be \"microsoft\" or \"google\" (or empty with smtpmail.oauth_token_url), "
+			settings_error(why, why_cap, "The OAuth provider must be \"microsoft\" or \"google\" (or empty with smtpmail.oauth_token_url), "
 			                 "\"%s\" given", s->oauth.provider);
 			return false;
 		}
 	}
 	return true;
+}
+
+bool php_smtpmail_load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t arg_num)
+{
+	return load_settings(s, options, arg_num, NULL, 0);
+}
+
+/* The php.ini settings alone, for phpinfo(): false with the reason in why
+ * (what a send would throw), never an exception. */
+bool php_smtpmail_check_ini_settings(smtpmail_settings_t *s, char *why, size_t why_cap)
+{
+	why[0] = '\0';
+	return load_settings(s, NULL, 0, why, why_cap);
 }
 
 /* Which relay and account a spooled message is for: a SHA-256 (hex) of the

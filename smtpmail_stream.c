@@ -476,6 +476,109 @@ smtp_rc_t php_smtpmail_stream_connect(php_smtpmail_conn *conn, const php_smtpmai
 	return SMTP_OK;
 }
 
+/* Wrong-mode detection. tls=starttls (or none) against a port that speaks TLS
+ * from the first byte meets silence: the server waits for a ClientHello, the
+ * client for a greeting, until the timeout. Silence alone proves nothing (RFC
+ * 5321 4.5.3.2.1 allows a server 5 minutes for its greeting, and a busy relay
+ * may be slow), so after a short grace period a second connection asks the
+ * port a question only a TLS server answers: a ClientHello. A TLS record back
+ * (a handshake or an alert) proves the mode is wrong; anything else (a 220,
+ * a close, silence) and the first connection keeps waiting, and the final
+ * timeout is the one it always was. */
+#define SMTPMAIL_GREETING_GRACE_MS 3000
+#define SMTPMAIL_TLS_PROBE_MS 2000
+
+/* A TLS 1.2 ClientHello (RFC 5246 7.4.1.2): record header, then the handshake
+ * with a fixed random, five ECDHE/RSA cipher suites, no compression, and the
+ * supported_groups, ec_point_formats and signature_algorithms extensions.
+ * Any TLS server answers it with a ServerHello or an alert. */
+static const unsigned char tls_client_hello[] = {
+	0x16, 0x03, 0x01, 0x00, 0x57,                         /* record: handshake, 87 bytes */
+	0x01, 0x00, 0x00, 0x53,                               /* ClientHello, 83 bytes */
+	0x03, 0x03,                                           /* TLS 1.2 */
+	0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a,
+	0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a,
+	0x00,                                                 /* no session id */
+	0x00, 0x0a, 0xc0, 0x2f, 0xc0, 0x2b, 0xc0, 0x30, 0xc0, 0x2c, 0x00, 0x9c,
+	0x01, 0x00,                                           /* compression: null */
+	0x00, 0x20,                                           /* extensions, 32 bytes */
+	0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x1d, 0x00, 0x17,
+	0x00, 0x0b, 0x00, 0x02, 0x01, 0x00,
+	0x00, 0x0d, 0x00, 0x0c, 0x00, 0x0a, 0x04, 0x03, 0x08, 0x04, 0x04, 0x01, 0x05, 0x01, 0x08, 0x05,
+};
+
+/* Whether s's relay answers a ClientHello with a TLS record, on a connection of its own. */
+static bool port_answers_tls(const php_smtpmail_settings_t *s, uint64_t until)
+{
+	php_smtpmail_settings_t quick = *s;
+	php_smtpmail_conn probe;
+	smtp_error_t ignored;
+	unsigned char head[3];
+	size_t have = 0;
+	uint64_t now = smtp_clock_ms();
+	uint64_t stop = now + SMTPMAIL_TLS_PROBE_MS < until ? now + SMTPMAIL_TLS_PROBE_MS : until;
+
+	if (stop <= now) {
+		return false;
+	}
+	memset(&probe, 0, sizeof(probe));
+	quick.timeout_ms = (unsigned)(stop - now);
+	quick.capture_peer_cert = false;
+	if (php_smtpmail_stream_connect(&probe, &quick, false, &ignored) != SMTP_OK) {
+		return false;
+	}
+	if (stream_write(&probe, (const char *)tls_client_hello, sizeof(tls_client_hello), stop, &ignored) == SMTP_OK) {
+		while (have < sizeof(head)) {
+			size_t got = 0;
+			if (stream_read(&probe, (char *)head + have, sizeof(head) - have, &got, stop, &ignored) != SMTP_OK) {
+				break;
+			}
+			have += got;
+		}
+	}
+	php_smtpmail_stream_close(&probe);
+	/* RFC 5246 6.2.1: content type handshake (22) or alert (21), major version 3. */
+	return have == sizeof(head) && (head[0] == 0x16 || head[0] == 0x15) && head[1] == 0x03 && head[2] <= 0x04;
+}
+
+smtp_rc_t php_smtpmail_stream_await_greeting(php_smtpmail_conn *conn, const php_smtpmail_settings_t *s,
+                                             smtp_error_t *err)
+{
+	uint64_t start = smtp_clock_ms();
+	uint64_t until = start + s->timeout_ms;
+	php_socket_t fd;
+	uint64_t now;
+
+	if (s->deadline_ms != 0 && s->deadline_ms < until) {
+		until = s->deadline_ms;
+	}
+	/* The timeout comes first anyway, or there is no socket to watch: the session reads as always. */
+	if (until <= start + SMTPMAIL_GREETING_GRACE_MS
+	    || php_stream_cast(conn->stream, PHP_STREAM_AS_FD_FOR_SELECT | PHP_STREAM_CAST_INTERNAL, (void **)&fd, 0) != SUCCESS) {
+		return SMTP_OK;
+	}
+	/* Bytes, a close or an error (even EINTR): the session reads and judges. */
+	if (php_pollfd_for_ms(fd, POLLIN, SMTPMAIL_GREETING_GRACE_MS) != 0) {
+		return SMTP_OK;
+	}
+	if (port_answers_tls(s, until)) {
+		return smtp_error_set(err, SMTP_E_TLS, SMTP_STAGE_GREETING, 0,
+		                      "no greeting within %d s, and the port answers a TLS ClientHello",
+		                      SMTPMAIL_GREETING_GRACE_MS / 1000);
+	}
+	/* Not TLS, or no answer: wait out the rest of the one timeout there always was. */
+	now = smtp_clock_ms();
+	if (now < until && php_pollfd_for_ms(fd, POLLIN, (int)(until - now)) != 0) {
+		return SMTP_OK;
+	}
+	if (until == s->deadline_ms) {
+		return smtp_error_set(err, SMTP_E_TIMEOUT, SMTP_STAGE_GREETING, 0,
+		                      "the server was too slow: the whole send took longer than its time limit");
+	}
+	return smtp_error_set(err, SMTP_E_TIMEOUT, SMTP_STAGE_GREETING, 0, "no reply from the server within %u ms",
+	                      s->timeout_ms);
+}
+
 void php_smtpmail_stream_close(php_smtpmail_conn *conn)
 {
 	if (conn->stream != NULL) {

@@ -24,6 +24,9 @@
 #include "php.h"
 
 #include <signal.h>
+#if defined(ZTS) && !defined(PHP_WIN32)
+# include <pthread.h>
+#endif
 
 #include "php_smtpmail.h"
 

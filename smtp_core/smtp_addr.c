@@ -331,6 +331,33 @@ static bool is_word(const tok_t *t)
 	return t->kind == TOK_ATOM || t->kind == TOK_QSTRING;
 }
 
+/* A '.' where a word must be: at the start of the local part or of the
+ * domain (RFC 5322 3.2.3: a dot-atom has dots only between its atoms). The
+ * message quotes the whole element, not only what was read before the dot. */
+static smtp_rc_t fail_dot(parser_t *ps, const tok_t *t)
+{
+	char q[SMTP_ADDR_QUOTE_MAX];
+	size_t end = t->end, before = t->start;
+
+	while (end < ps->len && ps->p[end] != ',' && ps->p[end] != ';' && ps->p[end] != '\r' && ps->p[end] != '\n') {
+		end++;
+	}
+	while (before > ps->elem && (ps->p[before - 1] == ' ' || ps->p[before - 1] == '\t')) {
+		before--;
+	}
+	excerpt(q, ps, ps->elem, end);
+	if (before > ps->elem && ps->p[before - 1] == '@') {
+		return smtp_error_set(ps->err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "address '%s': the domain starts with '.'", q);
+	}
+	if (before == ps->elem || ps->p[before - 1] == '<') {
+		return smtp_error_set(ps->err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "address '%s': the local part starts with '.' (dots may only separate words, "
+		                      "RFC 5322 3.2.3)", q);
+	}
+	return smtp_error_set(ps->err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0, "address '%s' has a misplaced '.'", q);
+}
+
 /* The element so far, and the token that does not fit, named in one message. */
 static smtp_rc_t fail_unexpected(parser_t *ps, const tok_t *t)
 {
@@ -343,6 +370,9 @@ static smtp_rc_t fail_unexpected(parser_t *ps, const tok_t *t)
 	}
 	if (is_special(t, '>')) {
 		return fail_unbalanced(ps, '>', ps->elem);
+	}
+	if (is_special(t, '.')) {
+		return fail_dot(ps, t);
 	}
 	excerpt(q, ps, ps->elem, t->end);
 	excerpt(tq, ps, t->start, t->end);

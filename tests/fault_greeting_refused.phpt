@@ -23,7 +23,7 @@ foreach (['421' => $f421, '554' => $f554] as $what => $f) {
 --EXPECTF--
 --- 421
 SmtpMail\ConnectException code=421 stage=greeting transient=true permanent=false enhanced=4.3.2
-[greeting] 127.0.0.1:%d: the server refused the connection: 421 4.3.2 fault.test Service not available, try later
+[greeting] 127.0.0.1:%d: the server refused the connection: 421 4.3.2 fault.test Service not available, try later (the relay is busy or limits connections (too many at once from this address, or a rate limit): try again later, send fewer at once, or keep sessions (smtpmail.persistent))
 within 3 s: yes
 sent: ""
 server: ok

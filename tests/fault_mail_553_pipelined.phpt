@@ -21,7 +21,7 @@ fault_server_ok($f);
 ?>
 --EXPECTF--
 SmtpMail\SenderException code=553 stage=mail transient=false permanent=true enhanced=5.7.1
-[mail] 127.0.0.1:%d: the server refused the sender: 553 5.7.1 <sender@example.org>: Sender address rejected: not owned by user
+[mail] 127.0.0.1:%d: the server refused the sender: 553 5.7.1 <sender@example.org>: Sender address rejected: not owned by user (the envelope sender is not allowed for this account: send as the account's own address, or one it may send as (smtpmail.from, options["from"], mail()'s -f))
 within 3 s: yes
 EHLO client.test\r\n
 MAIL FROM:<sender@example.org>\r\n

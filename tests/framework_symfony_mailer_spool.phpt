@@ -73,7 +73,7 @@ foreach (['tmp', 'queue', 'failed'] as $sub) {
 --EXPECTF--
 spooled as %s
 1 message in queue/
-array(4) {
+array(5) {
   ["sent"]=>
   int(1)
   ["deferred"]=>
@@ -81,11 +81,13 @@ array(4) {
   ["failed"]=>
   int(0)
   ["skipped"]=>
+  int(0)
+  ["waiting"]=>
   int(0)
 }
 ESMTPSA, Return-Path <sym-from@smtpmail.test>, Subject spooled, text intact
 0 files left in queue/
-array(4) {
+array(5) {
   ["sent"]=>
   int(1)
   ["deferred"]=>
@@ -93,6 +95,8 @@ array(4) {
   ["failed"]=>
   int(0)
   ["skipped"]=>
+  int(0)
+  ["waiting"]=>
   int(0)
 }
 2 delivered

@@ -62,8 +62,8 @@ array_map('rmdir', glob("$dir-tmp/smtpmail-*") ?: []);
 ?>
 --EXPECTF--
 100 spooled
-{"sent":10,"deferred":90,"failed":0,"skipped":0}
-{"sent":0,"deferred":90,"failed":0,"skipped":0}
+{"sent":10,"deferred":0,"failed":0,"skipped":0,"waiting":90}
+{"sent":0,"deferred":0,"failed":0,"skipped":0,"waiting":90}
 90 wait, with attempts 0
 10 sent, 10 distinct, none of those still waiting: yes
 sent

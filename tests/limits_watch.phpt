@@ -68,7 +68,7 @@ watching
 the one spooled before: sent
 First: sent within seconds
 Second: sent within seconds
-{"sent":3,"deferred":0,"failed":0,"skipped":0}
+{"sent":3,"deferred":0,"failed":0,"skipped":0,"waiting":0}
 script handler ran
 exit code 0, stopped within 3 s: yes
 0 left in the spool

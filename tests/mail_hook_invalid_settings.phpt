@@ -10,5 +10,5 @@ smtpmail.tls=ssl
 var_dump(mail('a@example.org', 's', 'b'));
 ?>
 --EXPECTF--
-Warning: mail(): smtpmail: The TLS mode must be "auto", "starttls", "implicit" or "none", "ssl" given in %s on line %d
+Warning: mail(): smtpmail: smtpmail.tls must be "auto", "starttls", "implicit" or "none", "ssl" given ("implicit" is TLS from the first byte, port 465; "starttls" upgrades a plain connection, port 587) in %s on line %d
 bool(false)

@@ -54,4 +54,4 @@ bool(true)
 bool(true)
 bool(true)
 SmtpMail\AuthException: [auth] no usable AUTH mechanism: the server offers PLAIN LOGIN CRAM-MD5; smtpmail supports PLAIN, LOGIN and CRAM-MD5 with a password, of which the auth setting allows only some
-ValueError: The auth setting: unknown AUTH mechanism 'GSSAPI' (known: PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER)
+ValueError: options["auth"]: unknown AUTH mechanism 'GSSAPI' (known: PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER)

@@ -1,5 +1,5 @@
 --TEST--
-spool: deferred mode, backoff and force, permanent refusal to failed/, and a lost final reply kept and retried
+spool: deferred mode, backoff (counted as waiting, not deferred) and force, permanent refusal to failed/, and a lost final reply kept and retried
 --EXTENSIONS--
 smtpmail
 --INI--
@@ -24,7 +24,7 @@ function flush_with(?array $f, array $extra = []): void
 {
     $r = smtp_spool_flush($extra);
     smtp_close();
-    echo "sent {$r['sent']}, deferred {$r['deferred']}, failed {$r['failed']}\n";
+    echo "sent {$r['sent']}, deferred {$r['deferred']}, failed {$r['failed']}, waiting {$r['waiting']}\n";
 }
 
 /* Deferred mode: nothing is sent during the request, not even tried. */
@@ -81,24 +81,24 @@ foreach (['queue', 'failed', 'tmp'] as $sub) {
 bool(true)
 string(0) ""
 queue 1 (+0 retry), failed 0
-sent 0, deferred 1, failed 0
+sent 0, deferred 1, failed 0, waiting 0
 server: ok
 queue 1 (+1 retry), failed 0
 attempts 1, next try in the future: true, unknown: false, for: one@example.org
 error: [mail] 127.0.0.1:%d: the server refused the sender: 451 4.3.0 try later
-sent 0, deferred 1, failed 0
-sent 1, deferred 0, failed 0
+sent 0, deferred 0, failed 0, waiting 1
+sent 1, deferred 0, failed 0, waiting 0
 server: ok
 queue 0 (+0 retry), failed 0
-sent 0, deferred 0, failed 1
+sent 0, deferred 0, failed 1, waiting 0
 queue 0 (+0 retry), failed 1
 failed <time>
 attempts 0
 reason [rcpt] 127.0.0.1:%d: the server refused the recipient <two@example.org>: 550 5.1.1 <two@example.org>: User unknown
 rcpt two@example.org
-sent 0, deferred 1, failed 0
+sent 0, deferred 1, failed 0, waiting 0
 queue 1 (+1 retry), failed 1
 marked unknown: true
-sent 1, deferred 0, failed 0
+sent 1, deferred 0, failed 0, waiting 0
 sent again: 1
 queue 0 (+0 retry), failed 1

@@ -34,7 +34,7 @@ foreach (['queue', 'failed', 'tmp'] as $sub) {
 ?>
 --EXPECT--
 bool(true)
-array(4) {
+array(5) {
   ["sent"]=>
   int(0)
   ["deferred"]=>
@@ -42,9 +42,11 @@ array(4) {
   ["failed"]=>
   int(0)
   ["skipped"]=>
+  int(0)
+  ["waiting"]=>
   int(0)
 }
-array(4) {
+array(5) {
   ["sent"]=>
   int(0)
   ["deferred"]=>
@@ -52,6 +54,8 @@ array(4) {
   ["failed"]=>
   int(1)
   ["skipped"]=>
+  int(0)
+  ["waiting"]=>
   int(0)
 }
 0 queued, 1 failed

@@ -36,8 +36,8 @@ exec('rm -rf ' . escapeshellarg(__DIR__ . '/spool_retarget.d'));
 ?>
 --EXPECT--
 spooled: true
-flush with the new relay: {"sent":0,"deferred":0,"failed":0,"skipped":1}
-flush with the old one: {"sent":0,"deferred":1,"failed":0,"skipped":0}
-retarget: {"sent":1,"deferred":0,"failed":0,"skipped":0}
+flush with the new relay: {"sent":0,"deferred":0,"failed":0,"skipped":1,"waiting":0}
+flush with the old one: {"sent":0,"deferred":1,"failed":0,"skipped":0,"waiting":0}
+retarget: {"sent":1,"deferred":0,"failed":0,"skipped":0,"waiting":0}
 delivered through the new relay: 1
 server: ok

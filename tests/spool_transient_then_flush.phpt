@@ -64,7 +64,7 @@ cannot connect: Connection refused
 queued: 2
 SmtpMail\RecipientException 550
 queued: 2
-array(4) {
+array(5) {
   ["sent"]=>
   int(2)
   ["deferred"]=>
@@ -73,12 +73,14 @@ array(4) {
   int(0)
   ["skipped"]=>
   int(0)
+  ["waiting"]=>
+  int(0)
 }
 RCPT a: 1, RCPT b: 1, body one: 1, body two: 1
 Subject kept: true
 server: ok
 queued: 0, failed: 0, tmp: 0
-array(4) {
+array(5) {
   ["sent"]=>
   int(0)
   ["deferred"]=>
@@ -86,5 +88,7 @@ array(4) {
   ["failed"]=>
   int(0)
   ["skipped"]=>
+  int(0)
+  ["waiting"]=>
   int(0)
 }

@@ -276,10 +276,10 @@ static void test_syntax_errors(void)
 	LIST_ERR("a@x@y.example", "unexpected '@' in 'a@x@'");
 	LIST_ERR("a..b@x.example", "address 'a..' has a misplaced '.'");
 	LIST_ERR("a.@x.example", "address 'a.@' has a misplaced '.'");
-	LIST_ERR(".a@x.example", "unexpected '.' in '.'");
+	LIST_ERR(".a@x.example", "address '.a@x.example': the local part starts with '.' (dots may only separate words, RFC 5322 3.2.3)");
 	LIST_ERR("a@x..example", "address 'a@x..' has an empty label in its domain");
 	LIST_ERR("a@x.example.", "address 'a@x.example.' has an empty label in its domain");
-	LIST_ERR("a@.x.example", "unexpected '.' in 'a@.'");
+	LIST_ERR("a@.x.example", "address 'a@.x.example': the domain starts with '.'");
 	LIST_ERR("a@-x.example",
 	         "address 'a@-x' has an invalid domain: labels are letters, digits and inner hyphens, at most "
 	         "63 octets (RFC 5321 4.1.2)");
