@@ -129,6 +129,7 @@ ZEND_BEGIN_MODULE_GLOBALS(smtpmail)
 	char *spool_dir;
 	bool deferred;
 	zend_long spool_max_age;
+	bool pipeline_auth;
 	bool persistent;
 	zend_long persistent_idle;
 	zend_long persistent_max_messages;
@@ -143,6 +144,10 @@ ZEND_BEGIN_MODULE_GLOBALS(smtpmail)
 	bool log_trouble_reported;
 	/* Idle open sessions by settings key (php_smtpmail_conn *). */
 	HashTable pool;
+	/* Settings keys whose relay refused AUTH pipelined with the envelope:
+	 * their sessions authenticate in a round trip of their own, for the
+	 * life of this process (or thread). */
+	HashTable auth_unpipelined;
 	/* Makes each persistent stream's id unique in this thread's persistent
 	 * list (a static counter would be a data race in a ZTS build). */
 	zend_ulong persistent_serial;
@@ -166,6 +171,10 @@ typedef struct {
 	const char *headers;
 	size_t headers_len;
 	const char *sender;  /* mail()'s -f, or NULL */
+	/* smtp_send(): the extension composes the MIME, so the body's transfer
+	 * encoding is always declared (7bit, 8bit or quoted-printable). */
+	bool compose_mime;
+	bool mail_parity;    /* mail() and error_log(): the header block read as PHP's mail() and sendmail read it */
 	/* smtp_send_raw(): the message is complete; the envelope is given. */
 	bool raw;
 	const char *raw_from;
@@ -217,6 +226,14 @@ void php_smtpmail_use_relay(php_smtpmail_settings_t *s, size_t i);
  * return_value (may be NULL) receives the result array. */
 bool php_smtpmail_send_message(const php_smtpmail_settings_t *s, const php_smtpmail_input_t *in, bool as_exception,
                                zval *return_value);
+/* smtpmail.spool_dir as an absolute path in out (MAXPATHLEN bytes). A relative
+ * setting is taken against PHP's current directory, as PHP's own file
+ * functions take it: the one chdir() moves, which under ZTS (Windows' Apache
+ * module, for one) is the thread's virtual directory, not the process's, and
+ * which a web SAPI sets to the script's directory. Resolved anew at each use.
+ * SMTP_E_ARG when unset; SMTP_E_IO when it cannot be made absolute. */
+smtp_rc_t php_smtpmail_spool_dir(char *out, smtp_error_t *err);
+
 /* Sends what the spool dir holds; false after throwing when it cannot be read.
  * retarget: also the messages spooled for another relay or account, through
  * this one (an operator's choice after changing php.ini). */
@@ -338,6 +355,11 @@ void php_smtpmail_pool_init(HashTable *pool);
  * one way smtpmail names settings without keeping them (pool keys, spool
  * destinations, token cache identities). */
 void php_smtpmail_digest(const char *const *fields, size_t n, char out[65]);
+/* True when the pool holds a session that ends with this request (not persistent). */
+bool php_smtpmail_pool_has_request_sessions(void);
+/* The relay of conn's settings refused AUTH pipelined with the envelope: the
+ * next sessions with these settings authenticate on their own. */
+void php_smtpmail_pool_no_pipelined_auth(const php_smtpmail_conn *conn);
 /* End of request: closes the sessions that were not persistent. */
 void php_smtpmail_pool_request_end(void);
 /* Closes every kept session, persistent ones too (QUIT first); returns how many. */

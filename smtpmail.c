@@ -91,6 +91,7 @@ PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY("smtpmail.spool_dir", "", PHP_INI_SYSTEM, OnUpdateString, spool_dir, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_BOOLEAN("smtpmail.deferred", "0", PHP_INI_SYSTEM, OnUpdateBool, deferred, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.spool_max_age", "432000", PHP_INI_SYSTEM, OnUpdateLong, spool_max_age, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_BOOLEAN("smtpmail.pipeline_auth", "1", PHP_INI_SYSTEM, OnUpdateBool, pipeline_auth, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_BOOLEAN("smtpmail.persistent", "0", PHP_INI_SYSTEM, OnUpdateBool, persistent, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.persistent_idle", "30", PHP_INI_SYSTEM, OnUpdateLong, persistent_idle, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.persistent_max_messages", "100", PHP_INI_SYSTEM, OnUpdateLong, persistent_max_messages, zend_smtpmail_globals, smtpmail_globals)
@@ -206,6 +207,7 @@ PHP_FUNCTION(smtp_send)
 	in.subject_len = ZSTR_LEN(subject);
 	in.message = ZSTR_VAL(message);
 	in.message_len = ZSTR_LEN(message);
+	in.compose_mime = true;
 
 	php_smtpmail_send_message(&settings, &in, true, return_value);
 	smart_str_free(&to_buf);
@@ -285,6 +287,8 @@ PHP_FUNCTION(smtp_spool_flush)
 	php_smtpmail_settings_t settings;
 	php_smtpmail_flush_counts_t counts = {0, 0, 0, 0, 0};
 	const char *dir = SMTPMAIL_G(spool_dir);
+	char path[MAXPATHLEN];
+	smtp_error_t err;
 	bool force = false;
 	bool retarget = false;
 	zend_long limit = 0;
@@ -358,7 +362,11 @@ PHP_FUNCTION(smtp_spool_flush)
 	if (!ok) {
 		RETURN_THROWS();
 	}
-	if (!php_smtpmail_spool_flush(&settings, dir, force, retarget, limit, watch, &counts)) {
+	if (php_smtpmail_spool_dir(path, &err) != SMTP_OK) {
+		zend_throw_exception(php_smtpmail_exception_ce, err.message, 0);
+		RETURN_THROWS();
+	}
+	if (!php_smtpmail_spool_flush(&settings, path, force, retarget, limit, watch, &counts)) {
 		RETURN_THROWS();
 	}
 	array_init(return_value);
@@ -416,11 +424,13 @@ static PHP_GINIT_FUNCTION(smtpmail)
 #endif
 	memset(smtpmail_globals, 0, sizeof(*smtpmail_globals));
 	php_smtpmail_pool_init(&smtpmail_globals->pool);
+	zend_hash_init(&smtpmail_globals->auth_unpipelined, 4, NULL, NULL, 1);
 }
 
 static PHP_GSHUTDOWN_FUNCTION(smtpmail)
 {
 	php_smtpmail_pool_destroy(&smtpmail_globals->pool);
+	zend_hash_destroy(&smtpmail_globals->auth_unpipelined);
 }
 
 static PHP_MINIT_FUNCTION(smtpmail)
@@ -457,6 +467,41 @@ static PHP_RINIT_FUNCTION(smtpmail)
 	return SUCCESS;
 }
 
+/*
+ * QUIT off the user's path. A session that is not persistent ends at request
+ * end with QUIT and, as RFC 5321 4.1.1.10 asks, a wait for its 221: one round
+ * trip to the relay. PHP-FPM hands the response to the web server only when
+ * the SAPI deactivates (sapi_cgi_deactivate calls fcgi_finish_request), which
+ * php_request_shutdown() does after every module's RSHUTDOWN and after the
+ * post-deactivate hooks too (main/main.c, its steps 5, 11 and 12; measured on
+ * FPM 8.2: a post-deactivate hook that sleeps delays END_REQUEST as long), so
+ * neither hook is past the response by itself.
+ * fastcgi_finish_request(), which FPM gives scripts for this purpose, ends the
+ * response at once: called here, after the script, its shutdown functions,
+ * destructors and output buffers are done, the page reaches the web server
+ * before the QUIT. Only on FPM, and only when a session is left to close:
+ * elsewhere (php -S, Apache's handler, php-cgi) the response is still open
+ * until after the modules' hooks and nothing changes.
+ */
+static void finish_response_before_quit(void)
+{
+	zend_function *fn;
+	zval rv;
+
+	if (sapi_module.name == NULL || strcmp(sapi_module.name, "fpm-fcgi") != 0 || SG(server_context) == NULL
+	    || !php_smtpmail_pool_has_request_sessions()) {
+		return;
+	}
+	/* Absent when disable_functions names it: then the response waits, as before. */
+	fn = zend_hash_str_find_ptr(CG(function_table), "fastcgi_finish_request", sizeof("fastcgi_finish_request") - 1);
+	if (fn == NULL || fn->type != ZEND_INTERNAL_FUNCTION || EG(exception) != NULL) {
+		return;
+	}
+	ZVAL_UNDEF(&rv);
+	zend_call_known_function(fn, NULL, NULL, &rv, 0, NULL, NULL);
+	zval_ptr_dtor(&rv);
+}
+
 static PHP_RSHUTDOWN_FUNCTION(smtpmail)
 {
 	php_smtpmail_quiet_t q;
@@ -464,6 +509,7 @@ static PHP_RSHUTDOWN_FUNCTION(smtpmail)
 	php_smtpmail_quiet_begin(&q);
 	/* A send that a fatal error or a timeout unwound. */
 	php_smtpmail_send_request_end();
+	finish_response_before_quit();
 	/* Sessions kept within this request end here (QUIT); persistent ones stay. */
 	php_smtpmail_pool_request_end();
 	php_smtpmail_quiet_end(&q);
@@ -484,8 +530,11 @@ static void describe_relay(smart_str *out, const php_smtpmail_relay_t *r, bool t
 	case SMTP_TLS_STARTTLS:
 		smart_str_appends(out, tls_auto ? " STARTTLS, required (tls=auto)" : " STARTTLS, required");
 		break;
+	case SMTP_TLS_IF_OFFERED:
+		smart_str_appends(out, " STARTTLS when offered and credentials are set, else no TLS (tls=auto on a loopback relay)");
+		break;
 	default:
-		smart_str_appends(out, r->tls_none_explicit ? " no TLS (tls=\"none\")" : " no TLS (tls=auto on a loopback relay)");
+		smart_str_appends(out, r->tls_none_explicit ? " no TLS (tls=\"none\")" : " no TLS");
 		break;
 	}
 }
@@ -543,15 +592,15 @@ static void minfo_settings(void)
 		                         : settings.password != NULL ? " with a password" : " without a password");
 		for (size_t i = 0; i < settings.nrelays; i++) {
 			const php_smtpmail_relay_t *r = &settings.relays[i];
-			if (r->tls == SMTP_TLS_NONE && !r->tls_none_explicit) {
+			if (r->tls == SMTP_TLS_IF_OFFERED) {
 				smart_str_appends(&line, refused++ == 0 ? "; WARNING: refused without TLS on " : ", ");
 				smart_str_appends(&line, r->host);
 			}
 		}
 		if (refused > 0) {
-			smart_str_appends(&line, " (tls=auto uses no TLS on a loopback relay, and credentials are never sent in clear "
-			                         "text unless you choose it: set smtpmail.tls = starttls or implicit, or \"none\" to "
-			                         "allow AUTH without TLS)");
+			smart_str_appends(&line, " if it offers no STARTTLS (tls=auto on a loopback relay uses STARTTLS when offered, "
+			                         "and credentials are never sent in clear text unless you choose it: set "
+			                         "smtpmail.tls = starttls or implicit, or \"none\" to allow AUTH without TLS)");
 		}
 	}
 	smart_str_0(&line);

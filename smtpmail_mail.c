@@ -45,59 +45,131 @@ static void settings_failure_as_warning(void)
 	}
 }
 
-/* mail()'s fifth argument was a sendmail command line. Only the envelope sender
- * (-f address or -faddress) means anything for a relay; the rest is ignored with
- * a notice, and none of it ever reaches a shell. Returns the sender (emalloc'd) or NULL. */
-static char *sendmail_params_sender(const char *params)
+/* Splits mail()'s fifth argument into words as sh would (POSIX 2.2 Quoting):
+ * '...' keeps everything, "..." keeps everything but \ before $ ` " \, and \
+ * outside quotes keeps the next character. Nothing is expanded or executed.
+ * A quote without its closing one is an ordinary character, as PHP's mail()
+ * leaves it (escapeshellcmd() escapes an unpaired quote). Returns the words
+ * in a new packed array. */
+static void sendmail_params_split(const char *p, zval *words)
 {
-	char *copy = estrdup(params);
-	char *sender = NULL;
-	char *p = copy;
-	bool want_address = false;
+	smart_str word = {0};
+	bool in_word = false;
 
-	while (*p != '\0') {
-		char *token;
-		size_t len;
-
-		while (*p == ' ' || *p == '\t') {
-			p++;
-		}
-		if (*p == '\0') {
-			break;
-		}
-		token = p;
-		while (*p != '\0' && *p != ' ' && *p != '\t') {
-			p++;
-		}
-		if (*p != '\0') {
-			*p++ = '\0';
-		}
-		if (want_address) {
-			want_address = false;
-		} else if (strncmp(token, "-f", 2) == 0) {
-			token += 2;
-			if (*token == '\0') {
-				want_address = true;
-				continue;
+	array_init(words);
+	for (;;) {
+		char c = *p;
+		if (c == '\0' || c == ' ' || c == '\t' || c == '\n') {
+			if (in_word) {
+				smart_str_0(&word);
+				add_next_index_str(words, word.s != NULL ? word.s : ZSTR_EMPTY_ALLOC());
+				word.s = NULL;
+				in_word = false;
 			}
-		} else {
-			php_error_docref(NULL, E_NOTICE, "smtpmail ignores the sendmail option \"%s\"", token);
+			if (c == '\0') {
+				return;
+			}
+			p++;
 			continue;
 		}
-		len = strlen(token);
-		if (len >= 2 && (token[0] == '\'' || token[0] == '"') && token[len - 1] == token[0]) {
-			token[len - 1] = '\0';
-			token++;
+		in_word = true;
+		if (c == '\\' && p[1] != '\0') {
+			smart_str_appendc(&word, p[1]);
+			p += 2;
+		} else if (c == '\'' && strchr(p + 1, '\'') != NULL) {
+			const char *close = strchr(p + 1, '\'');
+			smart_str_appendl(&word, p + 1, (size_t)(close - p - 1));
+			p = close + 1;
+		} else if (c == '"' && strchr(p + 1, '"') != NULL) {
+			for (p++; *p != '"'; p++) {
+				if (*p == '\\' && (p[1] == '$' || p[1] == '`' || p[1] == '"' || p[1] == '\\')) {
+					p++;
+				}
+				if (*p == '\0') {
+					/* The closing quote was escaped: the rest is the word. */
+					break;
+				}
+				smart_str_appendc(&word, *p);
+			}
+			if (*p == '"') {
+				p++;
+			}
+		} else {
+			smart_str_appendc(&word, c);
+			p++;
 		}
-		if (sender != NULL) {
-			efree(sender);
+	}
+}
+
+/* sendmail options that change nothing for a relay: -i/-oi (a lone dot does
+ * not end the message: smtpmail dot-stuffs), -t (recipients from the header:
+ * smtpmail always reads To, Cc and Bcc), -odb/-odq/-odi (delivery mode: the
+ * relay queues), -oe* (how errors are reported: mail() returns false). */
+static bool sendmail_option_harmless(const char *w)
+{
+	static const char *const harmless[] = { "-i", "-oi", "-t", "-odb", "-odq", "-odi", "-oem", "-oee", "-oep", "-oeq", "-oew" };
+	size_t i;
+
+	for (i = 0; i < sizeof(harmless) / sizeof(harmless[0]); i++) {
+		if (strcmp(w, harmless[i]) == 0) {
+			return true;
 		}
-		sender = estrdup(token);
 	}
-	if (want_address) {
-		php_error_docref(NULL, E_NOTICE, "smtpmail ignores a sendmail -f option without an address");
+	return false;
+}
+
+/* sendmail options whose value is the next word when not attached. */
+static bool sendmail_option_takes_value(const char *w)
+{
+	return w[0] == '-' && w[1] != '\0' && w[2] == '\0' && strchr("fFrNRVBCXLOph", w[1]) != NULL;
+}
+
+/* mail()'s fifth argument was a sendmail command line. Only the envelope sender
+ * (-f address, -faddress, or the older -r) means anything for a relay; harmless
+ * options pass silently, the rest is ignored with a notice, and none of it ever
+ * reaches a shell. Returns the sender (emalloc'd) or NULL. */
+static char *sendmail_params_sender(const char *params)
+{
+	zval words;
+	char *sender = NULL;
+	uint32_t i, n;
+
+	sendmail_params_split(params, &words);
+	n = zend_hash_num_elements(Z_ARRVAL(words));
+	for (i = 0; i < n; i++) {
+		const char *w = Z_STRVAL_P(zend_hash_index_find(Z_ARRVAL(words), i));
+		const char *value = NULL;
+		bool has_value = sendmail_option_takes_value(w) && i + 1 < n;
+
+		if (has_value) {
+			value = Z_STRVAL_P(zend_hash_index_find(Z_ARRVAL(words), i + 1));
+		}
+		if (sendmail_option_harmless(w)) {
+			continue;
+		}
+		if (strncmp(w, "-f", 2) == 0 || strncmp(w, "-r", 2) == 0) {
+			const char *addr = w[2] != '\0' ? w + 2 : value;
+			if (w[2] == '\0' && has_value) {
+				i++;
+			}
+			if (addr == NULL || addr[0] == '\0') {
+				php_error_docref(NULL, E_NOTICE, "smtpmail ignores a sendmail %.2s option without an address", w);
+				continue;
+			}
+			if (sender != NULL) {
+				efree(sender);
+			}
+			sender = estrdup(addr);
+			continue;
+		}
+		if (has_value) {
+			php_error_docref(NULL, E_NOTICE, "smtpmail ignores the sendmail option \"%s %s\"", w, value);
+			i++;
+		} else {
+			php_error_docref(NULL, E_NOTICE, "smtpmail ignores the sendmail option \"%s\"", w);
+		}
 	}
-	efree(copy);
+	zval_ptr_dtor(&words);
 	return sender;
 }
 
@@ -205,6 +277,7 @@ static bool php_mail_through_relay(const smtpmail_settings_t *settings, const ch
 		in.headers_len = ZSTR_LEN(all_headers.s);
 	}
 	in.sender = sender;
+	in.mail_parity = true;
 	ok = php_smtpmail_send_message(settings, &in, false, NULL);
 	smart_str_free(&all_headers);
 	return ok;

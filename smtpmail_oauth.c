@@ -108,7 +108,8 @@ static void identity_key(const smtpmail_settings_t *s, const resolved_t *r, char
 static smtp_rc_t cache_path(const smtpmail_settings_t *s, const char *key, char *out, size_t cap, smtp_error_t *err)
 {
 	const char *spool = SMTPMAIL_G(spool_dir);
-	char dir[1024];
+	char dir[MAXPATHLEN];
+	smtp_rc_t rc;
 	int e;
 
 	if (s->oauth.cache != NULL) {
@@ -116,7 +117,9 @@ static smtp_rc_t cache_path(const smtpmail_settings_t *s, const char *key, char 
 		return SMTP_OK;
 	}
 	if (spool != NULL && spool[0] != '\0') {
-		snprintf(dir, sizeof(dir), "%s", spool);
+		if ((rc = php_smtpmail_spool_dir(dir, err)) != SMTP_OK) {
+			return rc;
+		}
 	} else {
 #ifdef PHP_WIN32
 		snprintf(dir, sizeof(dir), "%s/smtpmail", php_get_temporary_directory());

@@ -339,14 +339,25 @@ static smtp_rc_t open_new(const php_smtpmail_settings_t *s, const char *key, con
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.helo = s->helo;
 	cfg.tls = s->tls;
+	if (s->tls == SMTP_TLS_IF_OFFERED && php_smtpmail_nonempty(s->username) == NULL) {
+		/* tls=auto on loopback without credentials: nothing secret to protect. */
+		cfg.tls = SMTP_TLS_NONE;
+	}
 	cfg.user = s->username;
 	cfg.password = token != NULL ? NULL : s->password;
 	cfg.oauth_token = token;
 	cfg.sasl_host = s->host;
 	cfg.sasl_port = (unsigned)s->port;
+	/* Only tls=none sends credentials in plain text: a loopback relay that
+	 * offers no STARTTLS (or a process squatting its port) gets none. */
 	cfg.allow_cleartext_auth = s->tls_none_explicit;
 	cfg.auth_allowed = s->auth_allowed;
 	cfg.timeout_ms = s->timeout_ms;
+	/* A token fetched for OAuth client settings authenticates on its own:
+	 * when the relay refuses it, open_new's caller fetches another and opens
+	 * again, which it can only do while AUTH is part of opening. */
+	cfg.pipeline_auth = SMTPMAIL_G(pipeline_auth) && !php_smtpmail_oauth_configured(s)
+	                    && !zend_hash_str_exists(&SMTPMAIL_G(auth_unpipelined), key, strlen(key));
 	conn->session = smtp_session_new(&cfg, &conn->transport);
 	if (conn->session == NULL) {
 		php_smtpmail_conn_close(conn, false);
@@ -511,6 +522,36 @@ void php_smtpmail_pool_init(HashTable *pool)
 {
 	/* Persistent storage: the table outlives requests; its entries may too. */
 	zend_hash_init(pool, 4, NULL, NULL, 1);
+}
+
+/* Relays remembered as refusing pipelined AUTH; a bound keeps a process that
+ * sends to many relays from growing the table without end. */
+#define SMTPMAIL_AUTH_UNPIPELINED_MAX 64
+
+void php_smtpmail_pool_no_pipelined_auth(const php_smtpmail_conn *conn)
+{
+	HashTable *t = &SMTPMAIL_G(auth_unpipelined);
+
+	if (conn->key[0] == '\0') {
+		return;
+	}
+	if (zend_hash_num_elements(t) >= SMTPMAIL_AUTH_UNPIPELINED_MAX) {
+		zend_hash_clean(t);
+	}
+	/* Persistent table: the key is a persistent string, and the value NULL. */
+	zend_hash_str_add_empty_element(t, conn->key, strlen(conn->key));
+}
+
+bool php_smtpmail_pool_has_request_sessions(void)
+{
+	php_smtpmail_conn *conn;
+
+	ZEND_HASH_FOREACH_PTR(&SMTPMAIL_G(pool), conn) {
+		if (!conn->persistent) {
+			return true;
+		}
+	} ZEND_HASH_FOREACH_END();
+	return false;
 }
 
 void php_smtpmail_pool_request_end(void)

@@ -12,12 +12,14 @@
 #include "php.h"
 #include "zend_exceptions.h"
 #include "zend_smart_str.h"
+#include "fopen_wrappers.h"
 
 #include "php_smtpmail.h"
 #include "smtp_core/smtp_addr.h"
 #include "smtp_core/smtp_canon.h"
 #include "smtp_core/smtp_compat.h"
 #include "smtp_core/smtp_message.h"
+#include "smtp_core/smtp_mime.h"
 #include "smtp_core/smtp_policy.h"
 #include "smtp_core/smtp_spool.h"
 
@@ -31,6 +33,7 @@ typedef struct smtpmail_job {
 	struct smtpmail_job *outer;   /* the send this one runs inside of, or NULL */
 	php_smtpmail_conn *conn;   /* acquired from the pool, not yet released */
 	smtp_composed_t composed;
+	smtp_mime_plan_t plan;   /* what the session re-encodes on the way (smtp_core/smtp_mime.h) */
 	smtp_send_result_t result;
 	char *envelope_from;
 	char tls_version[32];   /* of the connection that carried the transaction */
@@ -47,6 +50,7 @@ static void job_free(smtpmail_job_t *job)
 	 * an unknown state, so no QUIT. */
 	php_smtpmail_conn_close(job->conn, false);
 	smtp_composed_destroy(&job->composed);
+	smtp_mime_plan_destroy(&job->plan);
 	smtp_send_result_destroy(&job->result);
 	free(job->envelope_from);
 	smart_str_free(&job->transcript);
@@ -60,6 +64,7 @@ static smtpmail_job_t *job_new(void)
 {
 	smtpmail_job_t *job = ecalloc(1, sizeof(*job));
 	smtp_composed_init(&job->composed);
+	smtp_mime_plan_init(&job->plan);
 	smtp_send_result_init(&job->result);
 	job->outer = SMTPMAIL_G(active_job);
 	SMTPMAIL_G(active_job) = job;
@@ -238,6 +243,7 @@ static void report_failure(const smtp_error_t *err, const smtpmail_settings_t *r
 static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, smtp_error_t *err)
 {
 	smtp_piece_t pieces[2];
+	smtp_rc_t rc;
 
 	pieces[0].data = job->composed.head.data;
 	pieces[0].len = job->composed.head.len;
@@ -251,9 +257,27 @@ static smtp_rc_t transaction(smtpmail_job_t *job, const smtpmail_input_t *in, sm
 	}
 	job->result.storage = job->rcpt_status;
 	job->result.storage_n = job->composed.rcpts.count;
-	return smtp_session_send(job->conn->session, job->envelope_from,
-	                         (const char *const *)job->composed.rcpts.items, job->composed.rcpts.count,
-	                         pieces, 2, &job->result, err);
+	/* The session re-encodes on the way what this relay's 8BITMIME requires. */
+	smtp_session_set_mime(job->conn->session, &job->plan);
+	rc = smtp_session_send(job->conn->session, job->envelope_from,
+	                       (const char *const *)job->composed.rcpts.items, job->composed.rcpts.count,
+	                       pieces, 2, &job->result, err);
+	smtp_session_set_mime(job->conn->session, NULL);
+	return rc;
+}
+
+/* Reads the message (head and body, in place) into the job's plan: which
+ * parts the session must re-encode, or the error naming the line that cannot
+ * go out. declare: smtp_send() states the body's transfer encoding. */
+static smtp_rc_t plan_message(smtpmail_job_t *job, const smtpmail_input_t *in, bool declare, smtp_error_t *err)
+{
+	smtp_mime_piece_t pieces[2];
+
+	pieces[0].data = job->composed.head.data;
+	pieces[0].len = job->composed.head.len;
+	pieces[1].data = in->message;
+	pieces[1].len = in->message_len;
+	return smtp_mime_scan(&job->plan, pieces, 2, declare, err);
 }
 
 /* Sends over a kept session when there is one, else over a new connection.
@@ -285,8 +309,16 @@ static smtp_rc_t deliver(smtpmail_job_t *job, const smtpmail_settings_t *setting
 	}
 	if (rc == SMTP_OK) {
 		rc = transaction(job, in, err);
-		if (rc != SMTP_OK && smtp_policy_is_stale_session(err, reused, job->result.data_sent)) {
-			php_smtpmail_conn_close(job->conn, false);
+		/* A relay that did not take AUTH pipelined with the envelope got no
+		 * message either: a new session that authenticates on its own goes
+		 * once more, and later sessions to it do the same. */
+		bool unpipelined = rc != SMTP_OK && !job->result.data_sent
+		                   && smtp_session_auth_pipeline_refused(job->conn->session);
+		if (unpipelined) {
+			php_smtpmail_pool_no_pipelined_auth(job->conn);
+		}
+		if (rc != SMTP_OK && (unpipelined || smtp_policy_is_stale_session(err, reused, job->result.data_sent))) {
+			php_smtpmail_conn_close(job->conn, unpipelined);
 			job->conn = NULL;
 			smtp_send_result_destroy(&job->result);
 			smtp_error_clear(err);
@@ -337,7 +369,7 @@ static smtp_rc_t prepare_raw(smtpmail_job_t *job, const smtpmail_input_t *in, sm
 	if (job->composed.rcpts.count == 0) {
 		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0, "no recipients");
 	}
-	return smtp_canon_check(in->message, in->message_len, err);
+	return plan_message(job, in, false, err);
 }
 
 static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in, smtp_error_t *err)
@@ -375,6 +407,7 @@ static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, cons
 		compose.from = s->username;
 	}
 	compose.now = time(NULL);
+	compose.mail_parity = in->mail_parity;
 	rc = SMTP_OK;
 	/* The composer prefers the From address's domain; this host's name is the fallback. */
 	compose.msgid_domain = s->helo;
@@ -398,12 +431,9 @@ static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, cons
 		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
 		                      "no recipients: the To argument is empty and there is no To, Cc or Bcc header");
 	}
-	/* A doomed message never starts a transaction: long lines are found before connecting. */
-	rc = smtp_canon_check(job->composed.head.data, job->composed.head.len, err);
-	if (rc == SMTP_OK) {
-		rc = smtp_canon_check(in->message, in->message_len, err);
-	}
-	return rc;
+	/* A doomed message never starts a transaction: a long line that cannot be
+	 * re-encoded is found before connecting. */
+	return plan_message(job, in, in->compose_mime, err);
 }
 
 static void result_to_array(const smtpmail_job_t *job, zval *return_value)
@@ -526,7 +556,23 @@ static void log_outcome(const smtpmail_job_t *job, const smtpmail_input_t *in, c
 	}
 }
 
-/* Writes the job's message into the spool for smtp_spool_flush() to send later. */
+smtp_rc_t php_smtpmail_spool_dir(char *out, smtp_error_t *err)
+{
+	const char *dir = SMTPMAIL_G(spool_dir);
+
+	if (dir == NULL || dir[0] == '\0') {
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_NONE, 0, "smtpmail.spool_dir is not set");
+	}
+	/* CWD_EXPAND: "." and ".." resolved by the text, symlinks left to the
+	 * spool's own checks, as they are for an absolute setting. */
+	if (expand_filepath_with_mode(dir, out, NULL, 0, CWD_EXPAND) == NULL) {
+		return smtp_error_set(err, SMTP_E_IO, SMTP_STAGE_NONE, 0,
+		                      "spool: smtpmail.spool_dir %s cannot be made absolute (PHP's current directory is "
+		                      "gone, or the path is too long)", dir);
+	}
+	return SMTP_OK;
+}
+
 /* Writes the job's message into the spool for smtp_spool_flush() to send
  * later, for the recipients in rcpts[0..n). */
 static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_settings_t *s, const smtpmail_input_t *in,
@@ -535,9 +581,10 @@ static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_settings_t 
 {
 	smtp_piece_t pieces[2];
 	char dest[65];
-	smtp_rc_t rc = smtp_spool_prepare(SMTPMAIL_G(spool_dir), err);
+	char dir[MAXPATHLEN];
+	smtp_rc_t rc;
 
-	if (rc != SMTP_OK) {
+	if ((rc = php_smtpmail_spool_dir(dir, err)) != SMTP_OK || (rc = smtp_spool_prepare(dir, err)) != SMTP_OK) {
 		return rc;
 	}
 	php_smtpmail_dest_token(s, dest);
@@ -545,7 +592,7 @@ static smtp_rc_t spool_job(const smtpmail_job_t *job, const smtpmail_settings_t 
 	pieces[0].len = job->composed.head.len;
 	pieces[1].data = in->message;
 	pieces[1].len = in->message_len;
-	return smtp_spool_write_for(SMTPMAIL_G(spool_dir), dest[0] != '\0' ? dest : NULL, job->envelope_from, rcpts, n,
+	return smtp_spool_write_for(dir, dest[0] != '\0' ? dest : NULL, job->envelope_from, rcpts, n,
 	                            pieces, 2, (uint64_t)time(NULL), unknown_outcome, id, err);
 }
 
@@ -788,6 +835,12 @@ static bool flush_one(const smtpmail_settings_t *s, smtp_spool_msg_t *msg, php_s
 	job->envelope_from = strdup(msg->from);
 	for (i = 0; i < msg->rcpts.count; i++) {
 		smtp_addr_list_add(&job->composed.rcpts, msg->rcpts.items[i], strlen(msg->rcpts.items[i]), NULL);
+	}
+	/* Spooled as the caller wrote it: re-encoded for the relay it now goes to.
+	 * A message that cannot go out stays unplanned, and the canonicaliser
+	 * refuses it with its line (a failure for good). */
+	if (plan_message(job, &in, false, &serr) != SMTP_OK) {
+		smtp_mime_plan_destroy(&job->plan);
 	}
 	memset(&pin, 0, sizeof(pin));
 	pin.spool = true;

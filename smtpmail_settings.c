@@ -110,8 +110,10 @@ static bool parse_relay(php_smtpmail_relay_t *r, const char *text, const char *e
 }
 
 /* Turns the tls setting into a mode for one relay, and fills in its default port.
- * auto: implicit TLS on port 465; no TLS on a loopback relay (the bytes never
- * leave the machine); STARTTLS, required, everywhere else. */
+ * auto: implicit TLS on port 465; on a loopback relay (the bytes never leave
+ * the machine) STARTTLS when it is offered and there are credentials to
+ * protect, plain text otherwise, where credentials are still refused
+ * (smtpmail_pool.c); STARTTLS, required, everywhere else. */
 static bool resolve_tls(php_smtpmail_relay_t *r, const char *mode)
 {
 	r->tls_none_explicit = false;
@@ -126,7 +128,7 @@ static bool resolve_tls(php_smtpmail_relay_t *r, const char *mode)
 		if (r->port == 465) {
 			r->tls = SMTP_TLS_IMPLICIT;
 		} else if (is_loopback(r->host)) {
-			r->tls = SMTP_TLS_NONE;
+			r->tls = SMTP_TLS_IF_OFFERED;
 		} else {
 			r->tls = SMTP_TLS_STARTTLS;
 		}

@@ -8,7 +8,8 @@
  */
 declare(strict_types=1);
 
-/** The relay or sink to talk to. Plain SMTP, or STARTTLS + AUTH when $tls. */
+/** The relay or sink to talk to. Plain SMTP, or TLS + AUTH when $tls: STARTTLS,
+ * or TLS from the first byte when $implicit (BENCH_TLS_MODE=implicit, port 465). */
 final class Target
 {
     public function __construct(
@@ -19,6 +20,7 @@ final class Target
         public readonly string $password,
         public readonly string $cafile,
         public readonly string $from,
+        public readonly bool $implicit = false,
     ) {
     }
 
@@ -33,6 +35,7 @@ final class Target
             $tls ? (string) getenv('BENCH_PASSWORD') : '',
             $tls ? (string) getenv('BENCH_CAFILE') : '',
             getenv('BENCH_FROM') ?: 'bench@bench.test',
+            $tls && getenv('BENCH_TLS_MODE') === 'implicit',
         );
     }
 }

@@ -36,6 +36,9 @@ static const char *own_err_text(int e)
 #ifdef _WIN32
 # include <winsock2.h>
 # include <windows.h>
+# include <sddl.h>
+
+# include "smtp_winpath.h"
 
 uint64_t smtp_clock_ms(void)
 {
@@ -59,16 +62,18 @@ int smtp_gmtime(time_t t, struct tm *out)
 	return gmtime_s(out, &t) == 0 ? 0 : -1;
 }
 
+/* Room for a DNS name (RFC 1035 2.3.4: 255 octets) and its NUL, in UTF-16. */
+# define HOSTNAME_UNITS 256
+
 int smtp_hostname(char *buf, size_t cap)
 {
-	DWORD n = (DWORD)cap;
-	if (cap == 0) {
+	WCHAR name[HOSTNAME_UNITS];
+	DWORD n = HOSTNAME_UNITS;
+
+	if (cap == 0 || !GetComputerNameExW(ComputerNameDnsFullyQualified, name, &n)) {
 		return -1;
 	}
-	if (!GetComputerNameExA(ComputerNameDnsFullyQualified, buf, &n)) {
-		return -1;
-	}
-	return 0;
+	return smtp_utf16_to_utf8(name, n, buf, cap) < cap ? 0 : -1;
 }
 
 /* Sharing every access lets the spool rename or delete a file another process
@@ -76,10 +81,84 @@ int smtp_hostname(char *buf, size_t cap)
  * message would stop everybody else from replacing its .retry file. */
 # define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
 
+/* NTSTATUS of a file that is deleted but still open somewhere. */
+# define NT_STATUS_DELETE_PENDING ((LONG)0xC0000056L)
+
+typedef LONG(WINAPI *nt_status_fn)(void);
+
+/* GetLastError(), except that a file pending deletion is ERROR_DELETE_PENDING.
+ * On a volume with the legacy delete semantics (FAT, network shares, NTFS
+ * before Windows 10 1709) a file deleted while another handle has it open
+ * keeps its name until that handle closes, and opening it fails with
+ * STATUS_DELETE_PENDING, which Win32 reports as ERROR_ACCESS_DENIED. Only the
+ * NT status tells the two apart; ntdll exports it to every process. */
 static int last_error(void)
 {
 	DWORD e = GetLastError();
+
+	if (e == ERROR_ACCESS_DENIED) {
+		HMODULE nt = GetModuleHandleW(L"ntdll.dll");
+		FARPROC p = nt != NULL ? GetProcAddress(nt, "RtlGetLastNtStatus") : NULL;
+		/* Through void (*)(void): the one cast between function types that
+		 * compilers accept without a warning. */
+		if (p != NULL && ((nt_status_fn)(void (*)(void))p)() == NT_STATUS_DELETE_PENDING) {
+			return ERROR_DELETE_PENDING;
+		}
+	}
 	return e == 0 ? (int)ERROR_GEN_FAILURE : (int)e;
+}
+
+/* The ...W form of a UTF-8 path (see smtp_winpath.h) into *w, to free();
+ * returns 0 or a Windows error number. */
+static int wide(const char *path, WCHAR **w)
+{
+	smtp_wchar_t *p = NULL;
+
+	*w = NULL;
+	switch (smtp_wpath_make(path, &p)) {
+	case SMTP_WPATH_OK:
+		*w = p;
+		return 0;
+	case SMTP_WPATH_E_UTF8:
+		return ERROR_NO_UNICODE_TRANSLATION;
+	case SMTP_WPATH_E_RELATIVE:
+		return ERROR_FILENAME_EXCED_RANGE;
+	case SMTP_WPATH_E_NAME:
+		return ERROR_INVALID_NAME;
+	default:
+		return ERROR_NOT_ENOUGH_MEMORY;
+	}
+}
+
+/* CreateFileW on a UTF-8 path; *h is INVALID_HANDLE_VALUE on failure. */
+static int create_file(const char *path, DWORD access, DWORD disposition, DWORD flags, HANDLE *h)
+{
+	WCHAR *w;
+	int e;
+
+	*h = INVALID_HANDLE_VALUE;
+	if ((e = wide(path, &w)) != 0) {
+		return e;
+	}
+	*h = CreateFileW(w, access, SHARE_ALL, NULL, disposition, flags, NULL);
+	e = *h == INVALID_HANDLE_VALUE ? last_error() : 0;
+	free(w);
+	return e;
+}
+
+/* GetFileAttributesW on a UTF-8 path. */
+static int attributes(const char *path, DWORD *attr)
+{
+	WCHAR *w;
+	int e;
+
+	if ((e = wide(path, &w)) != 0) {
+		return e;
+	}
+	*attr = GetFileAttributesW(w);
+	e = *attr == INVALID_FILE_ATTRIBUTES ? last_error() : 0;
+	free(w);
+	return e;
 }
 
 /* A handle opened without following a reparse point must name a plain file. */
@@ -96,16 +175,17 @@ static int plain_file_only(HANDLE h)
 	return 0;
 }
 
-/* Opens path as a plain file (never a reparse point, directory or device). */
+/* Opens path as a plain file: FILE_FLAG_OPEN_REPARSE_POINT opens a symlink or
+ * junction itself instead of its target, and the check refuses it then, as
+ * it refuses a directory or a device. */
 static int open_plain(const char *path, DWORD access, DWORD disposition, smtp_file_t *f)
 {
-	HANDLE h = CreateFileA(path, access, SHARE_ALL, NULL, disposition, FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT,
-	                       NULL);
+	HANDLE h;
 	int e;
 
 	*f = SMTP_FILE_NONE;
-	if (h == INVALID_HANDLE_VALUE) {
-		return last_error();
+	if ((e = create_file(path, access, disposition, FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, &h)) != 0) {
+		return e;
 	}
 	if ((e = plain_file_only(h)) != 0) {
 		CloseHandle(h);
@@ -127,13 +207,14 @@ int smtp_file_open_read(const char *path, smtp_file_t *f)
 
 int smtp_dir_check(const char *path, bool follow, smtp_owner_t *owner)
 {
-	DWORD attr = GetFileAttributesA(path);
+	DWORD attr;
+	int e;
 
 	if (owner != NULL) {
 		owner->known = false;
 	}
-	if (attr == INVALID_FILE_ATTRIBUTES) {
-		return last_error();
+	if ((e = attributes(path, &attr)) != 0) {
+		return e;
 	}
 	if (!(attr & FILE_ATTRIBUTE_DIRECTORY) || (!follow && (attr & FILE_ATTRIBUTE_REPARSE_POINT))) {
 		return SMTP_OS_E_NOT_DIR;
@@ -183,11 +264,11 @@ void smtp_sleep_ms(unsigned ms)
 
 int smtp_file_append(const char *path, const void *p, size_t n)
 {
-	HANDLE h = CreateFileA(path, FILE_APPEND_DATA, SHARE_ALL, NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	HANDLE h;
 	int e;
 
-	if (h == INVALID_HANDLE_VALUE) {
-		return last_error();
+	if ((e = create_file(path, FILE_APPEND_DATA, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, &h)) != 0) {
+		return e;
 	}
 	e = smtp_file_write(h, p, n);
 	CloseHandle(h);
@@ -220,10 +301,17 @@ int smtp_file_sync(smtp_file_t f)
 	return FlushFileBuffers((HANDLE)f) ? 0 : last_error();
 }
 
+/* The whole file: offset 0, length 2^64 - 1, as LockFileEx and UnlockFileEx
+ * must both be told. */
+static void whole_file(OVERLAPPED *ov)
+{
+	memset(ov, 0, sizeof(*ov));
+}
+
 int smtp_file_trylock(smtp_file_t f)
 {
 	OVERLAPPED ov;
-	memset(&ov, 0, sizeof(ov));
+	whole_file(&ov);
 	if (!LockFileEx((HANDLE)f, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, MAXDWORD, MAXDWORD, &ov)) {
 		return last_error();
 	}
@@ -240,10 +328,11 @@ int smtp_file_is_at(smtp_file_t f, const char *path, bool *same)
 	if (!GetFileInformationByHandle((HANDLE)f, &a)) {
 		return last_error();
 	}
-	/* No access rights needed to read a file's identity. */
-	h = CreateFileA(path, 0, SHARE_ALL, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-	if (h == INVALID_HANDLE_VALUE) {
-		e = last_error();
+	/* No access rights needed to read a file's identity. The name itself, not
+	 * what a link there points to (like lstat); BACKUP_SEMANTICS lets it open a
+	 * directory, which then differs from f. */
+	e = create_file(path, 0, OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS, &h);
+	if (e != 0) {
 		return smtp_os_err_is_missing(e) ? 0 : e;
 	}
 	if (!GetFileInformationByHandle(h, &b)) {
@@ -260,11 +349,13 @@ int smtp_file_is_at(smtp_file_t f, const char *path, bool *same)
 void smtp_file_close(smtp_file_t f)
 {
 	if (f != SMTP_FILE_NONE) {
-		/* Closing the handle would release a LockFileEx lock too, but only
-		 * when the system gets to it; a waiting process wants it now. Failing
-		 * on a handle that holds no lock is harmless. */
 		OVERLAPPED ov;
-		memset(&ov, 0, sizeof(ov));
+		/* Closing the handle would release a lock too, but only "when the
+		 * system gets around to it" (LockFileEx's documentation): another
+		 * flusher polling for the message could still find it locked. An
+		 * explicit unlock is immediate; on a file this handle never locked it
+		 * fails with ERROR_NOT_LOCKED, which is nothing to report. */
+		whole_file(&ov);
 		UnlockFileEx((HANDLE)f, 0, MAXDWORD, MAXDWORD, &ov);
 		CloseHandle((HANDLE)f);
 	}
@@ -321,56 +412,119 @@ bool smtp_os_err_is_unsupported(int e)
 	return e == (int)ERROR_NOT_SUPPORTED;
 }
 
+/*
+ * The spool's durable publish on Windows is the POSIX one, step for step:
+ * write the file, FlushFileBuffers it (data and size on the disk), MoveFileExW
+ * it into place with MOVEFILE_WRITE_THROUGH, then FlushFileBuffers a handle
+ * on the directory, which makes NTFS commit its log up to the rename, so the
+ * new name is on the disk before smtp_spool_write() reports success. A file
+ * system that cannot flush a directory says so (FAT, some network
+ * redirectors): as with EINVAL on POSIX, nothing more can be done there.
+ */
 int smtp_dir_sync(const char *path)
 {
-	(void)path;
-	return 0;
+	HANDLE h;
+	int e;
+
+	/* FlushFileBuffers needs a handle with write access; BACKUP_SEMANTICS
+	 * is what lets CreateFile open a directory at all. */
+	e = create_file(path, GENERIC_WRITE, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, &h);
+	if (e != 0) {
+		return e;
+	}
+	e = FlushFileBuffers(h) ? 0 : last_error();
+	CloseHandle(h);
+	if (e == ERROR_INVALID_FUNCTION || e == ERROR_NOT_SUPPORTED || e == ERROR_INVALID_PARAMETER) {
+		e = 0;
+	}
+	return e;
 }
+
+/* What "mode 0700" means on Windows: a protected DACL (P: nothing inherited
+ * from the parent, whose ACL may let Users or Everyone in) granting full
+ * access to SYSTEM (SY) and to the directory's owner (OW, the OWNER RIGHTS SID,
+ * which also takes away the owner's implicit right to rewrite the DACL beyond
+ * what is granted here), inherited by the files and directories created in it
+ * (OICI). The owner is the creating token's default owner: the user, or the
+ * Administrators group for an elevated administrator. No one else, not even
+ * Administrators unless they own it, can read a spooled message. */
+# define SPOOL_DIR_SDDL L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;OW)"
 
 int smtp_dir_make(const char *path)
 {
+	SECURITY_ATTRIBUTES sa;
+	PSECURITY_DESCRIPTOR sd = NULL;
 	DWORD attr;
+	WCHAR *w;
 	int e;
 
-	/* The directory inherits its parent's ACL; Windows has no mode bits. */
-	if (CreateDirectoryA(path, NULL)) {
-		return 0;
-	}
-	e = last_error();
-	if (e != ERROR_ALREADY_EXISTS) {
+	if ((e = wide(path, &w)) != 0) {
 		return e;
 	}
-	attr = GetFileAttributesA(path);
-	if (attr == INVALID_FILE_ATTRIBUTES) {
-		return last_error();
+	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(SPOOL_DIR_SDDL, SDDL_REVISION_1, &sd, NULL)) {
+		/* Never fall back to an inherited ACL: a spool others can read is
+		 * worse than none. */
+		e = last_error();
+		free(w);
+		return e;
 	}
-	return (attr & FILE_ATTRIBUTE_DIRECTORY) ? 0 : ERROR_DIRECTORY;
+	sa.nLength = sizeof(sa);
+	sa.lpSecurityDescriptor = sd;
+	sa.bInheritHandle = FALSE;
+	e = CreateDirectoryW(w, &sa) ? 0 : last_error();
+	LocalFree(sd);
+	if (e == ERROR_ALREADY_EXISTS) {
+		/* An existing directory keeps its ACL, as mkdir() keeps its mode. */
+		attr = GetFileAttributesW(w);
+		if (attr == INVALID_FILE_ATTRIBUTES) {
+			e = last_error();
+		} else {
+			e = (attr & FILE_ATTRIBUTE_DIRECTORY) ? 0 : ERROR_DIRECTORY;
+		}
+	}
+	free(w);
+	return e;
 }
+
+/* Room for a directory entry's name in UTF-8: MAX_PATH UTF-16 units of up to
+ * 3 bytes each (a surrogate pair is 2 units and 4 bytes), and the NUL. */
+# define ENTRY_NAME_MAX (MAX_PATH * 3 + 1)
 
 int smtp_dir_list(const char *path, bool (*each)(void *ctx, const char *name), void *ctx)
 {
-	WIN32_FIND_DATAA fd;
+	WIN32_FIND_DATAW fd;
+	char name[ENTRY_NAME_MAX];
 	HANDLE h;
-	size_t n = strlen(path);
+	size_t n = strlen(path), len;
 	char *pattern = malloc(n + 3);
-	int e = 0;
+	WCHAR *w;
+	int e;
 
 	if (pattern == NULL) {
 		return ERROR_NOT_ENOUGH_MEMORY;
 	}
 	memcpy(pattern, path, n);
 	memcpy(pattern + n, "/*", 3);
-	h = FindFirstFileA(pattern, &fd);
+	e = wide(pattern, &w);
 	free(pattern);
+	if (e != 0) {
+		return e;
+	}
+	h = FindFirstFileW(w, &fd);
+	free(w);
 	if (h == INVALID_HANDLE_VALUE) {
 		e = last_error();
 		return e == ERROR_FILE_NOT_FOUND ? 0 : e;
 	}
 	for (;;) {
-		if (strcmp(fd.cFileName, ".") != 0 && strcmp(fd.cFileName, "..") != 0 && !each(ctx, fd.cFileName)) {
+		for (len = 0; len < MAX_PATH && fd.cFileName[len] != 0; len++) {
+		}
+		smtp_utf16_to_utf8(fd.cFileName, len, name, sizeof(name));
+		if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !each(ctx, name)) {
+			e = 0;
 			break;
 		}
-		if (!FindNextFileA(h, &fd)) {
+		if (!FindNextFileW(h, &fd)) {
 			e = last_error();
 			break;
 		}
@@ -381,12 +535,36 @@ int smtp_dir_list(const char *path, bool (*each)(void *ctx, const char *name), v
 
 int smtp_path_rename(const char *from, const char *to)
 {
-	return MoveFileExA(from, to, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) ? 0 : last_error();
+	WCHAR *wf, *wt;
+	int e;
+
+	if ((e = wide(from, &wf)) != 0) {
+		return e;
+	}
+	if ((e = wide(to, &wt)) != 0) {
+		free(wf);
+		return e;
+	}
+	/* WRITE_THROUGH only matters when the move is a copy and a delete (across
+	 * volumes); the spool's renames stay in one directory tree, and
+	 * smtp_dir_sync() is what makes them durable. */
+	e = MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) ? 0 : last_error();
+	free(wf);
+	free(wt);
+	return e;
 }
 
 int smtp_path_unlink(const char *path)
 {
-	return DeleteFileA(path) ? 0 : last_error();
+	WCHAR *w;
+	int e;
+
+	if ((e = wide(path, &w)) != 0) {
+		return e;
+	}
+	e = DeleteFileW(w) ? 0 : last_error();
+	free(w);
+	return e;
 }
 
 unsigned long smtp_process_id(void)
@@ -404,32 +582,35 @@ bool smtp_os_err_is_busy(int e)
 	return e == ERROR_LOCK_VIOLATION || e == ERROR_SHARING_VIOLATION;
 }
 
+/* Room for a system message in UTF-16. */
+# define MESSAGE_UNITS 512
+
 void smtp_os_err_text(int e, char *buf, size_t cap)
 {
 	const char *own = own_err_text(e);
+	WCHAR text[MESSAGE_UNITS];
 	DWORD n;
-
-	if (own != NULL && cap > 0) {
-		snprintf(buf, cap, "%s", own);
-		return;
-	}
 
 	if (cap == 0) {
 		return;
 	}
-	n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, (DWORD)e, 0, buf,
-	                   (DWORD)cap, NULL);
+	if (own != NULL) {
+		snprintf(buf, cap, "%s", own);
+		return;
+	}
+	/* The wide message in the user's language, then UTF-8 (what PHP and the
+	 * rest of smtpmail speak), never the ANSI code page. */
+	n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, (DWORD)e, 0, text,
+	                   MESSAGE_UNITS, NULL);
 	/* FormatMessage ends its text with CRLF and may leave a trailing dot. */
-	while (n > 0 && (buf[n - 1] == '\r' || buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '.')) {
+	while (n > 0 && (text[n - 1] == '\r' || text[n - 1] == '\n' || text[n - 1] == ' ' || text[n - 1] == '.')) {
 		n--;
 	}
 	if (n == 0) {
-		const char *s = "system error";
-		size_t k = strlen(s) < cap - 1 ? strlen(s) : cap - 1;
-		memcpy(buf, s, k);
-		n = (DWORD)k;
+		snprintf(buf, cap, "system error %d", e);
+		return;
 	}
-	buf[n] = '\0';
+	smtp_utf16_to_utf8(text, n, buf, cap);
 }
 #else
 # include <dirent.h>

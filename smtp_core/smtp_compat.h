@@ -29,7 +29,9 @@ int smtp_hostname(char *buf, size_t cap);
  * fail returns 0 on success or the OS error number: errno on POSIX,
  * GetLastError() on Windows. smtp_os_err_text() turns it into words and the
  * smtp_os_err_is_*() predicates classify it, so callers never test errno
- * values themselves. Paths may use '/' on both systems.
+ * values themselves. Paths are UTF-8 (what PHP passes on every platform) and
+ * may use '/' on both systems; on Windows they reach the ...W functions in
+ * UTF-16, in their \\?\ form when longer than MAX_PATH allows (smtp_winpath.h).
  */
 #ifdef _WIN32
 typedef void *smtp_file_t;                          /* a HANDLE */
@@ -92,9 +94,8 @@ int smtp_file_trylock(smtp_file_t f);
  * and inode; volume serial and file index on Windows), false when path is
  * missing or names another file (a symlink to f included). */
 int smtp_file_is_at(smtp_file_t f, const char *path, bool *same);
-/* Closes f (releasing its lock: Windows unlocks explicitly first, since a
- * lock left to CloseHandle is freed only "when the system gets to it");
- * SMTP_FILE_NONE is a no-op. */
+/* Closes f, releasing its lock first (Windows: UnlockFileEx, then
+ * CloseHandle); SMTP_FILE_NONE is a no-op. */
 void smtp_file_close(smtp_file_t f);
 /* Opens path for reading and writing, creating it (mode 0600) when missing,
  * never through a symlink and only a regular file: a small shared state file
@@ -131,10 +132,15 @@ void smtp_sleep_ms(unsigned ms);
 int smtp_file_append(const char *path, const void *p, size_t n);
 
 /* Makes the directory's entries (renames, creations, unlinks) durable:
- * fsync of the directory on POSIX. On Windows it is a no-op: NTFS journals
- * metadata and smtp_path_rename() already asks for a write-through move. */
+ * fsync of the directory on POSIX, FlushFileBuffers on a directory handle
+ * (FILE_FLAG_BACKUP_SEMANTICS) on Windows, which commits NTFS's log. A file
+ * system that cannot sync a directory (EINVAL; Windows: FAT and some network
+ * redirectors) is not an error: nothing more can be done there. */
 int smtp_dir_sync(const char *path);
-/* mkdir(path, 0700); success when path already is a directory. */
+/* mkdir(path, 0700); success when path already is a directory (whose mode or
+ * ACL is left as it is). Windows: created with a protected DACL granting full
+ * access to SYSTEM and the directory's owner only, inherited by what is
+ * created in it, instead of the parent's ACL. */
 int smtp_dir_make(const char *path);
 /* Calls each(ctx, name) for every entry of the directory except "." and "..",
  * in no particular order, until each returns false. */
@@ -148,11 +154,13 @@ int smtp_path_unlink(const char *path);
 unsigned long smtp_process_id(void);
 
 /* The file or a directory on its path does not exist (ENOENT; Windows: file
- * or path not found, or a file pending deletion). */
+ * or path not found, or a file pending deletion: deleted while another handle
+ * still has it open, which Windows reports as access denied). */
 bool smtp_os_err_is_missing(int e);
 /* A lock is held elsewhere (EWOULDBLOCK; Windows: lock or sharing violation). */
 bool smtp_os_err_is_busy(int e);
-/* The system's text for error e into buf (NUL-terminated, at most cap bytes). */
+/* The system's text for error e into buf (NUL-terminated, at most cap bytes,
+ * UTF-8 on every platform). */
 void smtp_os_err_text(int e, char *buf, size_t cap);
 
 #endif

@@ -81,9 +81,27 @@ static smtp_rc_t next_line(const char *p, size_t len, size_t start, size_t *end,
 	return SMTP_OK;
 }
 
-static smtp_rc_t parse(smtp_header_list_t *l, const char *p, size_t len, smtp_error_t *err)
+/* True when line [start, end) (not a continuation line) is a field:
+ * an ftext name (RFC 5322 3.6.8) then ':'. */
+static bool is_field_line(const char *p, size_t start, size_t end)
+{
+	size_t i;
+
+	for (i = start; i < end && p[i] != ':'; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < 33 || c > 126) {
+			return false;
+		}
+	}
+	return i < end && i > start;
+}
+
+/* text: NULL to refuse a line that is no field; else where such a line starts
+ * the text (see smtp_headers_parse_until_text). */
+static smtp_rc_t parse(smtp_header_list_t *l, const char *p, size_t len, size_t *text, smtp_error_t *err)
 {
 	size_t pos = 0;
+	bool in_text = false;
 	smtp_header_t *cur = NULL;
 
 	while (pos < len) {
@@ -110,7 +128,7 @@ static smtp_rc_t parse(smtp_header_list_t *l, const char *p, size_t len, smtp_er
 		}
 		if (p[start] == ' ' || p[start] == '\t') {
 			/* RFC 5322 2.2.3: a line starting with WSP continues the field above. */
-			if (cur == NULL) {
+			if (cur == NULL && !in_text) {
 				return fail_line(err, "the header block starts with a continuation line",
 				                 p + start, end - start);
 			}
@@ -119,10 +137,25 @@ static smtp_rc_t parse(smtp_header_list_t *l, const char *p, size_t len, smtp_er
 			if (i == end) {
 				/* RFC 5322 3.2.2 forbids generating such lines: some readers take
 				 * them for the empty line that ends the header. */
+				if (in_text) {
+					return fail_line(err, "line of only white space in the header block, before",
+					                 p + pos, len - pos);
+				}
 				return fail_line(err, "line of only white space in the header block, after field",
 				                 cur->name, cur->name_len);
 			}
-			cur->value_len = (size_t)(p + end - cur->value);
+			if (!in_text) {
+				cur->value_len = (size_t)(p + end - cur->value);
+			}
+			continue;
+		}
+		if (in_text) {
+			continue;
+		}
+		if (text != NULL && !is_field_line(p, start, end)) {
+			/* The header ends here for every reader; this and what follows is text. */
+			*text = start;
+			in_text = true;
 			continue;
 		}
 		for (i = start; i < end && p[i] != ':'; i++) {
@@ -165,9 +198,27 @@ smtp_rc_t smtp_headers_parse(smtp_header_list_t *l, const char *block, size_t le
 	if (block == NULL || len == 0) {
 		return SMTP_OK;
 	}
-	rc = parse(l, block, len, err);
+	rc = parse(l, block, len, NULL, err);
 	if (rc != SMTP_OK) {
 		l->count = before;
+	}
+	return rc;
+}
+
+smtp_rc_t smtp_headers_parse_until_text(smtp_header_list_t *l, const char *block, size_t len, size_t *text,
+                                        smtp_error_t *err)
+{
+	size_t before = l->count;
+	smtp_rc_t rc;
+
+	*text = len;
+	if (block == NULL || len == 0) {
+		return SMTP_OK;
+	}
+	rc = parse(l, block, len, text, err);
+	if (rc != SMTP_OK) {
+		l->count = before;
+		*text = len;
 	}
 	return rc;
 }

@@ -46,6 +46,16 @@ void smtp_header_list_destroy(smtp_header_list_t *l);
  * SMTP_E_NOMEM. On error l is as it was before the call. */
 smtp_rc_t smtp_headers_parse(smtp_header_list_t *l, const char *block, size_t len, smtp_error_t *err);
 
+/* mail()'s reading of the block, as sendmail -t and every MTA read a header
+ * (Postfix cleanup, RFC 5322 2.2): the header ends at the first line that is
+ * no field (no ':', or a field name outside ftext); that line and the rest of
+ * the block are text, not fields. *text is the offset where that text starts
+ * (len when every line is a field). The text is checked as the fields are
+ * (no NUL, bare CR, empty line or line of only white space), so it cannot end
+ * the block early either. The same errors otherwise as smtp_headers_parse(). */
+smtp_rc_t smtp_headers_parse_until_text(smtp_header_list_t *l, const char *block, size_t len, size_t *text,
+                                        smtp_error_t *err);
+
 /* The first field named name (ASCII case-insensitive), or NULL. */
 const smtp_header_t *smtp_headers_find(const smtp_header_list_t *l, const char *name);
 

@@ -13,9 +13,8 @@
 
 /* Room for an excerpt of the caller's text in an error message (sanitised). */
 #define SMTP_MESSAGE_QUOTE_MAX 40
-/* "=?UTF-8?B?" and "?=" around the base64 of an encoded-word (RFC 2047 2). */
-#define SMTP_EWORD_OPEN "=?UTF-8?B?"
-#define SMTP_EWORD_OVERHEAD 12
+/* Longest charset name taken from a Content-Type (IANA's longest is 45). */
+#define SMTP_CHARSET_MAX 64
 
 /* Appends to the head; the first failure sticks and later appends do nothing,
  * so the composer checks once at the end. */
@@ -67,40 +66,161 @@ static void put_crlf(writer_t *w, const char *p, size_t n)
 	put(w, p + run, n - run);
 }
 
-/* Appends one field s[0..n) (CRLF line ends, no final CRLF) and its CRLF,
- * folding any line longer than SMTP_HEADER_LINE_MAX (RFC 5322 2.1.1) before
- * its last white space that fits. Inserting CRLF before WSP is invisible to a
- * reader (RFC 5322 2.2.3 unfolding removes exactly that CRLF). Some text of
- * the field body (which starts at s[body]) must stay before the fold, so no
- * line is left empty or holding just the field name. A line with no such
- * space is left as it is, for the canonicaliser to refuse. */
-static void put_folded(writer_t *w, const char *s, size_t n, size_t body)
-{
-	size_t line = 0;
+/* RFC 5321 4.5.3.1.6 / RFC 5322 2.1.1: a line of a field folded here is at
+ * most 78 octets when white space allows (the SHOULD), never over 998. */
+#define SMTP_HEADER_FOLD_AT 78
 
+/* The fields holding address lists (RFC 5322 3.6.2, 3.6.3, 3.6.6): folded
+ * between addresses when possible. */
+static bool is_address_field(const char *name, size_t n)
+{
+	static const char *const names[] = { "To", "Cc", "Bcc", "From", "Sender", "Reply-To", "Resent-To",
+	                                     "Resent-Cc", "Resent-Bcc", "Resent-From", "Resent-Sender" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strlen(names[i]) == n && smtp_ascii_iequal(name, names[i], n)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Marks in brk the white space that follows a ',' between addresses, i.e.
+ * outside quoted strings, comments and angle brackets (RFC 5322 3.4). */
+static void mark_address_breaks(const char *s, size_t n, size_t body, bool *brk)
+{
+	bool quoted = false, after_comma = false;
+	int comment = 0, angle = 0;
+	size_t i;
+
+	for (i = body; i < n; i++) {
+		char c = s[i];
+		if (is_wsp(c) || c == '\r' || c == '\n') {
+			brk[i] = after_comma && is_wsp(c);
+			continue;
+		}
+		after_comma = false;
+		if (c == '\\' && (quoted || comment > 0) && i + 1 < n) {
+			i++;
+		} else if (quoted) {
+			quoted = c != '"';
+		} else if (comment > 0) {
+			comment += c == '(' ? 1 : c == ')' ? -1 : 0;
+		} else if (c == '"') {
+			quoted = true;
+		} else if (c == '(') {
+			comment = 1;
+		} else if (c == '<') {
+			angle++;
+		} else if (c == '>' && angle > 0) {
+			angle--;
+		} else if (c == ',' && angle == 0) {
+			after_comma = true;
+		}
+	}
+}
+
+/* Where the line s[start..last] (last: its final non-WSP octet) may fold: a
+ * WSP run's first octet k with text of the field body before it and text
+ * after it, so no line is left empty, holding only the name, or only white
+ * space (RFC 5322 3.2.2). With brk, only between addresses. 0: nowhere. */
+static size_t fold_point(const char *s, size_t start, size_t last, size_t body, const bool *brk,
+                         size_t limit, bool last_fit)
+{
+	size_t lo = (start > body ? start : body) + 1, k;
+
+	if (last_fit) {
+		for (k = start + limit < last ? start + limit : last; k >= lo; k--) {
+			if (is_wsp(s[k]) && !is_wsp(s[k - 1]) && (brk == NULL || brk[k])) {
+				return k;
+			}
+		}
+		return 0;
+	}
+	for (k = lo; k < last && k <= start + limit; k++) {
+		if (is_wsp(s[k]) && !is_wsp(s[k - 1]) && (brk == NULL || brk[k])) {
+			return k;
+		}
+	}
+	return 0;
+}
+
+/* Appends one field s[0..n) (CRLF line ends, no final CRLF; its body starts
+ * at s[body]) and its CRLF. A line over SMTP_HEADER_LINE_MAX (RFC 5322 2.1.1)
+ * is folded, at most SMTP_HEADER_FOLD_AT octets a line where white space
+ * allows, address lists between addresses: CRLF inserted before white space
+ * is exactly what unfolding (RFC 5322 2.2.3) removes. Shorter lines are the
+ * caller's and stay as written. SMTP_E_LIMIT naming the field when a run
+ * without white space is too long to fold; SMTP_E_NOMEM. */
+static smtp_rc_t put_folded(writer_t *w, const char *s, size_t n, size_t body, bool fold, smtp_error_t *err)
+{
+	size_t name_len = 0, line = 0;
+	bool *brk = NULL;
+
+	while (name_len < n && s[name_len] != ':') {
+		name_len++;
+	}
 	for (;;) {
-		size_t eol = line, start = line;
+		size_t eol = line, start = line, last;
 		while (eol < n && s[eol] != '\r') {
 			eol++;
 		}
-		while (eol - start > SMTP_HEADER_LINE_MAX) {
-			size_t k = start + SMTP_HEADER_LINE_MAX, j;
-			while (k > start && !is_wsp(s[k])) {
-				k--;
+		for (last = eol; last > start && is_wsp(s[last - 1]); last--) {
+		}
+		last = last > start ? last - 1 : start;
+		while (fold && eol - start > SMTP_HEADER_LINE_MAX) {
+			size_t k = 0;
+			if (brk == NULL && is_address_field(s, name_len)) {
+				brk = calloc(n, sizeof(*brk));
+				if (brk == NULL) {
+					return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
+				}
+				mark_address_breaks(s, n, body, brk);
 			}
-			for (j = start < body ? body : start; j < k && is_wsp(s[j]); j++) {
+			if (brk != NULL) {
+				k = fold_point(s, start, last, body, brk, SMTP_HEADER_FOLD_AT, true);
+				if (k == 0) {
+					k = fold_point(s, start, last, body, brk, SMTP_HEADER_LINE_MAX, false);
+				}
 			}
-			if (j >= k) {
-				break; /* no space after some text: cannot fold this line */
+			if (k == 0) {
+				k = fold_point(s, start, last, body, NULL, SMTP_HEADER_FOLD_AT, true);
+			}
+			if (k == 0) {
+				k = fold_point(s, start, last, body, NULL, SMTP_HEADER_LINE_MAX, false);
+			}
+			if (k == 0) {
+				char q[SMTP_MESSAGE_QUOTE_MAX];
+				free(brk);
+				smtp_text_sanitize(q, sizeof(q), s, name_len);
+				return smtp_error_set(err, SMTP_E_LIMIT, SMTP_STAGE_MESSAGE, 0,
+				                      "header field '%s' cannot be folded: it has a run of more than %d octets "
+				                      "without white space, and RFC 5322 2.1.1 allows at most %d a line",
+				                      q, SMTP_HEADER_LINE_MAX, SMTP_HEADER_LINE_MAX);
 			}
 			put(w, s + start, k - start);
 			put(w, "\r\n", 2);
 			start = k;
+			/* Once folding, the rest goes to lines of the preferred length too. */
+			while (eol - start > SMTP_HEADER_FOLD_AT) {
+				size_t j = brk != NULL ? fold_point(s, start, last, body, brk, SMTP_HEADER_FOLD_AT, true) : 0;
+				if (j == 0) {
+					j = fold_point(s, start, last, body, NULL, SMTP_HEADER_FOLD_AT, true);
+				}
+				if (j == 0) {
+					break;
+				}
+				put(w, s + start, j - start);
+				put(w, "\r\n", 2);
+				start = j;
+			}
 		}
 		put(w, s + start, eol - start);
 		put(w, "\r\n", 2);
 		if (eol >= n) {
-			return;
+			free(brk);
+			return SMTP_OK;
 		}
 		line = eol + 2;
 	}
@@ -161,6 +281,19 @@ static smtp_rc_t check_text(const char *what, const char *p, size_t n, smtp_erro
 	return SMTP_OK;
 }
 
+/* True when p[0..n) is only white space and folds (an empty field body). */
+static bool is_blank(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!is_wsp(p[i]) && p[i] != '\r' && p[i] != '\n') {
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool is_ascii(const char *p, size_t n)
 {
 	size_t i;
@@ -207,64 +340,174 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* RFC 2047: "Subject: " then B-encoded UTF-8 words, each holding whole
- * characters (5) and at most SMTP_EWORD_MAX long, each line at most
- * SMTP_EWORD_LINE_MAX; words go on continuation lines. The subject is
- * unfolded first (2.2.3), so the fold's white space is encoded, not lost. */
-static smtp_rc_t put_encoded_subject(writer_t *w, const char *p, size_t n, smtp_error_t *err)
+/* The subject with its folds unfolded (RFC 5322 2.2.3), so the fold's white
+ * space is encoded, not lost. */
+static smtp_rc_t unfold(smtp_buf_t *text, const char *p, size_t n, smtp_error_t *err)
 {
-	smtp_buf_t text;
-	const unsigned char *u;
-	size_t i, prefix = strlen("Subject: ");
+	size_t i;
 	smtp_rc_t rc = SMTP_OK;
 
-	smtp_buf_init(&text, n);
+	smtp_buf_init(text, n);
 	for (i = 0; i < n && rc == SMTP_OK; i++) {
 		if (p[i] != '\r' && p[i] != '\n') {
-			rc = smtp_buf_append_char(&text, p[i]);
+			rc = smtp_buf_append_char(text, p[i]);
 		}
 	}
 	if (rc != SMTP_OK) {
-		smtp_buf_destroy(&text);
+		smtp_buf_destroy(text);
 		return smtp_error_set(err, rc, SMTP_STAGE_MESSAGE, 0, "out of memory");
 	}
-	u = (const unsigned char *)text.data;
-	for (i = 0; i < text.len;) {
-		size_t k = utf8_seq(u + i, text.len - i);
+	return SMTP_OK;
+}
+
+/* Offset of the first octet of text[0..n) that is not well-formed UTF-8, or n. */
+static size_t utf8_invalid_at(const unsigned char *u, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t k = utf8_seq(u + i, n - i);
 		if (k == 0) {
-			char q[SMTP_MESSAGE_QUOTE_MAX];
-			smtp_text_sanitize(q, sizeof(q), text.data, i + 1);
-			smtp_buf_destroy(&text);
-			return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
-			                      "subject is neither ASCII nor valid UTF-8, at '%s'; convert it "
-			                      "to UTF-8 first", q);
+			return i;
 		}
 		i += k;
 	}
+	return n;
+}
+
+/* RFC 2047: "Subject: " then B-encoded words in charset, each at most
+ * SMTP_EWORD_MAX long, each line at most SMTP_EWORD_LINE_MAX; words go on
+ * continuation lines. UTF-8 words hold whole characters (2047 5); other
+ * charsets come here only when single-octet, where every octet is one. */
+static void put_encoded_subject(writer_t *w, const smtp_buf_t *text, const char *charset, bool utf8)
+{
+	const unsigned char *u = (const unsigned char *)text->data;
+	size_t i, prefix = strlen("Subject: ");
+	size_t overhead = strlen("=?") + strlen(charset) + strlen("?B?") + strlen("?=");
+
 	puts_(w, "Subject: ");
-	for (i = 0; i < text.len;) {
+	for (i = 0; i < text->len;) {
 		size_t word = SMTP_EWORD_LINE_MAX - prefix, take = i;
 		if (word > SMTP_EWORD_MAX) {
 			word = SMTP_EWORD_MAX;
 		}
 		/* Base64 turns each 3 octets into 4 characters. */
-		while (take < text.len) {
-			size_t k = utf8_seq(u + take, text.len - take);
-			if (take + k - i > (word - SMTP_EWORD_OVERHEAD) / 4 * 3) {
+		while (take < text->len) {
+			size_t k = utf8 ? utf8_seq(u + take, text->len - take) : 1;
+			if (take + k - i > (word - overhead) / 4 * 3) {
 				break;
 			}
 			take += k;
 		}
-		puts_(w, SMTP_EWORD_OPEN);
+		puts_(w, "=?");
+		puts_(w, charset);
+		puts_(w, "?B?");
 		if (w->rc == SMTP_OK) {
 			w->rc = smtp_base64_encode(w->b, u + i, take - i);
 		}
 		puts_(w, "?=\r\n");
 		i = take;
-		if (i < text.len) {
+		if (i < text->len) {
 			put(w, " ", 1);
 			prefix = 1;
 		}
+	}
+}
+
+/* RFC 2978 2.3 mime-charset characters. */
+static bool is_charset_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("!#$%&+-^_`{}~", c) != NULL);
+}
+
+/* The charset parameter of the block's Content-Type (RFC 2045 5.1), copied
+ * into out (NUL-terminated); false when there is none or it is malformed. */
+static bool declared_charset(const smtp_header_list_t *hl, char *out, size_t cap)
+{
+	const smtp_header_t *ct = smtp_headers_find(hl, "Content-Type");
+	size_t i, n = 0;
+
+	if (ct == NULL) {
+		return false;
+	}
+	for (i = 0; i + 7 <= ct->value_len; i++) {
+		size_t j;
+		bool quoted;
+		if (!smtp_ascii_iequal(ct->value + i, "charset", 7) ||
+		    (i > 0 && ct->value[i - 1] != ';' && !is_wsp(ct->value[i - 1]))) {
+			continue;
+		}
+		for (j = i + 7; j < ct->value_len && is_wsp(ct->value[j]); j++) {
+		}
+		if (j == ct->value_len || ct->value[j] != '=') {
+			continue;
+		}
+		for (j++; j < ct->value_len && is_wsp(ct->value[j]); j++) {
+		}
+		quoted = j < ct->value_len && ct->value[j] == '"';
+		j += quoted ? 1 : 0;
+		for (; j < ct->value_len && is_charset_char(ct->value[j]) && n + 1 < cap; j++) {
+			out[n++] = ct->value[j];
+		}
+		if (n == 0 || n + 1 >= cap || (quoted && (j == ct->value_len || ct->value[j] != '"'))) {
+			return false;
+		}
+		out[n] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* Charsets where every octet is one character, so an encoded-word may end
+ * after any octet (RFC 2047 5 (3)). Multi-octet ones (Shift_JIS, EUC-*, Big5,
+ * GB*) are not listed: cutting them needs their grammar. */
+static bool is_single_octet_charset(const char *cs)
+{
+	static const char *const prefixes[] = { "ISO-8859-", "ISO8859-", "WINDOWS-125", "CP125", "KOI8-", "LATIN" };
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t n = strlen(prefixes[i]);
+		if (strlen(cs) > n && smtp_ascii_iequal(cs, prefixes[i], n)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Subject: text that is not ASCII. UTF-8 is encoded as UTF-8; other octets
+ * in the charset the block's Content-Type declares when that is a
+ * single-octet one (a Latin-1 subject of a Latin-1 message); else, for
+ * mail(), as written, as PHP's mail() hands it to sendmail; smtp_send()
+ * refuses it rather than mislabel it. */
+static smtp_rc_t put_subject_8bit(writer_t *w, const smtp_compose_t *in, const smtp_header_list_t *hl,
+                                  smtp_error_t *err)
+{
+	smtp_buf_t text;
+	char charset[SMTP_CHARSET_MAX];
+	size_t bad;
+	smtp_rc_t rc = unfold(&text, in->subject, in->subject_len, err);
+
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	bad = utf8_invalid_at((const unsigned char *)text.data, text.len);
+	if (bad == text.len) {
+		put_encoded_subject(w, &text, "UTF-8", true);
+	} else if (declared_charset(hl, charset, sizeof(charset)) && is_single_octet_charset(charset)) {
+		put_encoded_subject(w, &text, charset, false);
+	} else if (in->mail_parity) {
+		puts_(w, "Subject: ");
+		put_crlf(w, in->subject, in->subject_len);
+		put(w, "\r\n", 2);
+	} else {
+		char q[SMTP_MESSAGE_QUOTE_MAX];
+		smtp_text_sanitize(q, sizeof(q), text.data, bad + 1);
+		smtp_buf_destroy(&text);
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "subject is neither ASCII nor valid UTF-8, at '%s'; convert it "
+		                      "to UTF-8 first, or declare its single-octet charset in Content-Type", q);
 	}
 	smtp_buf_destroy(&text);
 	return SMTP_OK;
@@ -410,13 +653,45 @@ static smtp_rc_t add_field_rcpts(const smtp_header_list_t *hl, const char *name,
 	return SMTP_OK;
 }
 
+/* Appends "name: value" (value's line ends made CRLF), folded by put_folded(). */
+static smtp_rc_t put_field(writer_t *w, const char *name, size_t name_len, const char *value, size_t value_len,
+                           bool fold, smtp_error_t *err)
+{
+	smtp_buf_t field;
+	writer_t fw;
+	size_t body;
+	smtp_rc_t rc = SMTP_OK;
+
+	if (w->rc != SMTP_OK) {
+		return SMTP_OK; /* reported once at the end */
+	}
+	smtp_buf_init(&field, SMTP_MESSAGE_HEAD_MAX);
+	fw.b = &field;
+	fw.rc = SMTP_OK;
+	put(&fw, name, name_len);
+	put(&fw, ":", 1);
+	if (value_len > 0 && value[0] != '\r' && value[0] != '\n') {
+		put(&fw, " ", 1);
+	}
+	body = field.len;
+	put_crlf(&fw, value, value_len);
+	if (fw.rc == SMTP_OK) {
+		rc = put_folded(w, field.data, field.len, body, fold, err);
+	} else {
+		w->rc = fw.rc;
+	}
+	smtp_buf_destroy(&field);
+	return rc;
+}
+
 static smtp_rc_t compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_header_list_t *hl,
                          smtp_error_t *err)
 {
 	writer_t w;
 	const smtp_header_t *hfrom;
 	bool has_to = in->to != NULL && in->to_len > 0;
-	size_t i;
+	bool fold;
+	size_t i, text;
 	smtp_rc_t rc;
 
 	if (has_to) {
@@ -431,16 +706,29 @@ static smtp_rc_t compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_he
 	    (rc = check_text("subject", in->subject, in->subject_len, err)) != SMTP_OK) {
 		return rc;
 	}
-	if (in->headers != NULL &&
-	    (rc = smtp_headers_parse(hl, in->headers, in->headers_len, err)) != SMTP_OK) {
-		return with_prefix(err, rc, "additional headers");
+	text = in->headers_len;
+	if (in->headers != NULL) {
+		rc = in->mail_parity ? smtp_headers_parse_until_text(hl, in->headers, in->headers_len, &text, err)
+		                     : smtp_headers_parse(hl, in->headers, in->headers_len, err);
+		if (rc != SMTP_OK) {
+			return with_prefix(err, rc, "additional headers");
+		}
 	}
 	if ((rc = add_field_rcpts(hl, "To", &out->rcpts, err)) != SMTP_OK ||
 	    (rc = add_field_rcpts(hl, "Cc", &out->rcpts, err)) != SMTP_OK ||
 	    (rc = add_field_rcpts(hl, "Bcc", &out->rcpts, err)) != SMTP_OK) {
 		return rc;
 	}
-	hfrom = smtp_headers_find(hl, "From");
+	/* A DKIM-Signature the caller made covers the fields as written: folding
+	 * would break it, so then a line too long stays an error (the scan's). */
+	fold = smtp_headers_find(hl, "DKIM-Signature") == NULL;
+	/* "From: " with nothing (PHPMailer without setFrom()) is as if absent. */
+	hfrom = NULL;
+	for (i = 0; i < hl->count && hfrom == NULL; i++) {
+		if (smtp_header_is(&hl->items[i], "From") && !is_blank(hl->items[i].value, hl->items[i].value_len)) {
+			hfrom = &hl->items[i];
+		}
+	}
 	if (hfrom != NULL) {
 		rc = smtp_addr_parse_mailbox(hfrom->value, hfrom->value_len, &out->from_addr, err);
 		if (rc != SMTP_OK) {
@@ -461,38 +749,19 @@ static smtp_rc_t compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_he
 	w.b = &out->head;
 	w.rc = SMTP_OK;
 	if (has_to) {
-		smtp_buf_t field;
-		writer_t fw;
-		smtp_buf_init(&field, SMTP_MESSAGE_HEAD_MAX);
-		fw.b = &field;
-		fw.rc = SMTP_OK;
-		puts_(&fw, "To: ");
-		put_crlf(&fw, in->to, in->to_len);
-		if (fw.rc == SMTP_OK) {
-			put_folded(&w, field.data, field.len, strlen("To: "));
-		} else {
-			w.rc = fw.rc;
+		rc = put_field(&w, "To", 2, in->to, in->to_len, fold, err);
+		if (rc != SMTP_OK) {
+			return rc;
 		}
-		smtp_buf_destroy(&field);
 	}
 	if (in->subject != NULL && in->subject_len == 0) {
 		puts_(&w, "Subject:\r\n");
 	} else if (in->subject != NULL && is_ascii(in->subject, in->subject_len)) {
-		smtp_buf_t field;
-		writer_t fw;
-		smtp_buf_init(&field, SMTP_MESSAGE_HEAD_MAX);
-		fw.b = &field;
-		fw.rc = SMTP_OK;
-		puts_(&fw, "Subject: ");
-		put_crlf(&fw, in->subject, in->subject_len);
-		if (fw.rc == SMTP_OK) {
-			put_folded(&w, field.data, field.len, strlen("Subject: "));
-		} else {
-			w.rc = fw.rc;
+		rc = put_field(&w, "Subject", 7, in->subject, in->subject_len, fold, err);
+		if (rc != SMTP_OK) {
+			return rc;
 		}
-		smtp_buf_destroy(&field);
-	} else if (in->subject != NULL &&
-	           (rc = put_encoded_subject(&w, in->subject, in->subject_len, err)) != SMTP_OK) {
+	} else if (in->subject != NULL && (rc = put_subject_8bit(&w, in, hl, err)) != SMTP_OK) {
 		return rc;
 	}
 	for (i = 0; i < hl->count; i++) {
@@ -501,15 +770,16 @@ static smtp_rc_t compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_he
 			/* RFC 5322 3.6.3: Bcc recipients must not be revealed to the others. */
 			continue;
 		}
-		put(&w, h->name, h->name_len);
-		put(&w, ":", 1);
-		if (h->value_len > 0 && h->value[0] != '\r' && h->value[0] != '\n') {
-			put(&w, " ", 1);
+		if (smtp_header_is(h, "From") && is_blank(h->value, h->value_len)) {
+			continue; /* replaced below, as if absent */
 		}
-		put_crlf(&w, h->value, h->value_len);
-		put(&w, "\r\n", 2);
+		rc = put_field(&w, h->name, h->name_len, h->value, h->value_len, fold, err);
+		if (rc != SMTP_OK) {
+			return rc;
+		}
 	}
 	if (hfrom == NULL && in->from != NULL) {
+		/* Only one From (RFC 5322 3.6): an empty one was dropped above. */
 		puts_(&w, "From: ");
 		puts_(&w, in->from);
 		put(&w, "\r\n", 2);
@@ -522,6 +792,15 @@ static smtp_rc_t compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_he
 		return rc;
 	}
 	put(&w, "\r\n", 2);
+	if (text < in->headers_len) {
+		/* The block's text lines start the body, followed by the empty line
+		 * mail() put after the block: what sendmail's MTA delivers. */
+		put_crlf(&w, in->headers + text, in->headers_len - text);
+		if (in->headers[in->headers_len - 1] != '\n') {
+			put(&w, "\r\n", 2);
+		}
+		put(&w, "\r\n", 2);
+	}
 	if (w.rc == SMTP_E_LIMIT) {
 		return smtp_error_set(err, SMTP_E_LIMIT, SMTP_STAGE_MESSAGE, 0,
 		                      "the message header exceeds %d octets", SMTP_MESSAGE_HEAD_MAX);

@@ -8,12 +8,15 @@
  * for the Message-ID. It refuses line breaks that are not folds in $to and
  * $subject and anything smtp_headers_parse() refuses in the header block, so
  * no caller text can add a field, end the header early or reach the envelope
- * unchecked. It does not touch the body, and it does not re-fold or length-check
- * the caller's own header fields: the canonicaliser checks every line later.
+ * unchecked. It does not touch the body. A header line over 998 octets, the
+ * caller's fields included, is folded at white space (RFC 5322 2.2.3), address
+ * lists between addresses, to lines of 78 octets where it can; shorter lines
+ * stay as written, and nothing is folded when the block has a DKIM-Signature.
  */
 #ifndef SMTP_MESSAGE_H
 #define SMTP_MESSAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -44,6 +47,9 @@ typedef struct {
 	const char *msgid_domain;                 /* right side of a generated Message-ID when the From
 	                                             address has no domain to lend (e.g. the HELO name) */
 	time_t now;                               /* for Date: */
+	bool mail_parity;                         /* mail()'s reading of the block: the header ends at a line
+	                                             that is no field, which starts the body with the rest
+	                                             of the block (see smtp_headers_parse_until_text) */
 } smtp_compose_t;
 
 typedef struct {
@@ -58,15 +64,21 @@ void smtp_composed_destroy(smtp_composed_t *c);
 
 /* Builds out (initialised with smtp_composed_init; its contents are replaced).
  * The head is, in order: "To: $to" (when given), "Subject: $subject" (when
- * given; RFC 2047 B-encoded when not ASCII), the header block's fields in
- * their order without Bcc, then "From: in->from" when the block has no From,
- * "Date:" (from now, UTC) and "Message-ID:" when the block has none, and the
- * empty line. Line ends become CRLF. $to and To/Cc/Bcc fields give the
+ * given; RFC 2047 B-encoded when not ASCII: as UTF-8, or when it is not
+ * UTF-8 in the charset the block's Content-Type declares if that is a
+ * single-octet charset, else as written), the header block's fields in
+ * their order without Bcc, then "From: in->from" when the block has no From
+ * (or an empty one, which is dropped), "Date:" (from now, UTC) and
+ * "Message-ID:" when the block has none, and the empty line. With
+ * mail_parity, the block's text lines (from its first line that is no field)
+ * follow that empty line, then one more empty line, as sendmail's MTA
+ * delivers them. Line ends become CRLF. $to and To/Cc/Bcc fields give the
  * recipients, which may be none (the caller may have its own envelope).
  * SMTP_E_ARG (stage message) naming the problem: a line break that is no fold
- * or a NUL in $to or $subject, a subject that is not ASCII nor UTF-8, a bad
+ * or a NUL in $to or $subject, a bad
  * address or header block, no domain for the Message-ID; SMTP_E_LIMIT when the
- * head exceeds SMTP_MESSAGE_HEAD_MAX; SMTP_E_INTERNAL when RAND_bytes fails;
+ * head exceeds SMTP_MESSAGE_HEAD_MAX or, naming the field, when a line over
+ * 998 octets has no white space to fold at; SMTP_E_INTERNAL when RAND_bytes fails;
  * SMTP_E_NOMEM. On failure out is left empty. */
 smtp_rc_t smtp_message_compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_error_t *err);
 

@@ -9,6 +9,7 @@
 #include "smtp_buf.h"
 #include "smtp_canon.h"
 #include "smtp_compat.h"
+#include "smtp_mime.h"
 #include "smtp_reply.h"
 #include "smtp_sasl.h"
 
@@ -17,6 +18,8 @@
 /* The DATA phase writes the canonicalised message through a buffer of this size,
  * so a message of any size costs the same memory. */
 #define SMTP_SESSION_DATA_CHUNK 65536
+/* The re-encoder's output passes through a buffer of this size on its way to the canonicaliser. */
+#define SMTP_SESSION_MIME_CHUNK 4096
 /* Commands queued for one write: the pipelined envelope of a transaction with
  * many recipients (RFC 2920 allows any number of commands before DATA). */
 #define SMTP_SESSION_OUT_MAX (4u * 1024u * 1024u)
@@ -49,9 +52,14 @@ struct smtp_session {
 	bool dead;     /* saw an error: refuses further transactions */
 	bool in_sync;  /* every reply to what was sent has been read: QUIT still makes sense */
 	unsigned auth_mech;
+	bool pipeline_auth;          /* allowed to send AUTH in the first transaction's group */
+	bool auth_deferred;          /* authenticated, but AUTH rides in the next transaction's group */
+	bool auth_pipeline_refused;  /* the server did not take AUTH pipelined with the envelope */
+	char auth_prefix[32];        /* "AUTH PLAIN ": the traced (redacted) start of the deferred line */
 
 	smtp_trace_fn trace;
 	void *trace_ctx;
+	const smtp_mime_plan_t *mime;  /* borrowed: see smtp_session_set_mime */
 	const char *redact_prefix;  /* set while the queued line carries a secret ... */
 	size_t redact_end;          /* ... which ends here in out */
 };
@@ -98,6 +106,7 @@ smtp_session_t *smtp_session_new(const smtp_session_config_t *cfg, const smtp_tr
 	s->token = dup_or_null(cfg->oauth_token);
 	s->sasl_host = dup_or_null(cfg->sasl_host);
 	s->sasl_port = cfg->sasl_port;
+	s->pipeline_auth = cfg->pipeline_auth;
 	s->data_buf = malloc(SMTP_SESSION_DATA_CHUNK);
 	smtp_reply_parser_init(&s->parser);
 	smtp_buf_init(&s->out, SMTP_SESSION_OUT_MAX);
@@ -146,6 +155,11 @@ const smtp_caps_t *smtp_session_caps(const smtp_session_t *s)
 bool smtp_session_is_tls(const smtp_session_t *s)
 {
 	return s->tls_active;
+}
+
+bool smtp_session_auth_pipeline_refused(const smtp_session_t *s)
+{
+	return s != NULL && s->auth_pipeline_refused;
 }
 
 unsigned smtp_session_auth_mech(const smtp_session_t *s)
@@ -400,20 +414,6 @@ static smtp_rc_t reply_error(smtp_session_t *s, smtp_stage_t stage, const char *
 	return die(s, SMTP_E_REPLY, r->code != 421);
 }
 
-/* Reads a reply and requires its first digit to be `want` (2 = positive completion, 3 = intermediate). */
-static smtp_rc_t expect(smtp_session_t *s, int want, smtp_stage_t stage, const char *what, smtp_error_t *err)
-{
-	smtp_rc_t rc = read_reply(s, stage, err);
-
-	if (rc != SMTP_OK) {
-		return rc;
-	}
-	if (reply(s)->code / 100 != want) {
-		return reply_error(s, stage, what, err);
-	}
-	return SMTP_OK;
-}
-
 /* One command, written at once, and its reply read: the unpipelined round trip. */
 static smtp_rc_t round_trip(smtp_session_t *s, const char *verb, const char *arg, size_t arglen, smtp_stage_t stage,
                             smtp_error_t *err)
@@ -555,18 +555,18 @@ static bool initial_fits(const smtp_sasl_mech_t *m, size_t payload_len)
 	return strlen("AUTH ") + strlen(m->name) + 1 + payload_len + 2 <= SMTP_COMMAND_LINE_MAX;
 }
 
-/* One AUTH exchange, driven by the mechanism's row in smtp_sasl.c's table:
- * responses go out as the server asks (334), each built, sent and wiped; a
- * 334 after the last response is a token mechanism's error report, answered
- * so the final 535 comes. */
-static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
+static void sasl_cred(const smtp_session_t *s, smtp_sasl_cred_t *cred)
 {
-	smtp_buf_t payload;
-	smtp_rc_t rc;
-	unsigned mech, step = 0;
-	const smtp_sasl_mech_t *m;
-	smtp_sasl_cred_t cred;
-	char verb[32];
+	cred->user = s->user;
+	cred->secret = s->token != NULL ? s->token : (s->password != NULL ? s->password : "");
+	cred->host = s->sasl_host;
+	cred->port = s->sasl_port;
+}
+
+/* Checks that credentials may be sent and picks the mechanism (s->auth_mech). */
+static smtp_rc_t choose_mechanism(smtp_session_t *s, smtp_error_t *err)
+{
+	unsigned mech;
 
 	if (!s->tls_active && !s->allow_cleartext_auth) {
 		return die(s, smtp_error_set(err, SMTP_E_AUTH, SMTP_STAGE_AUTH, 0,
@@ -580,8 +580,7 @@ static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
 	}
 	mech = smtp_sasl_choose(s->caps.auth & (s->auth_allowed != 0 ? s->auth_allowed : ~0u), s->token != NULL,
 	                        s->tls_active);
-	m = smtp_sasl_mech(mech);
-	if (m == NULL) {
+	if (smtp_sasl_mech(mech) == NULL) {
 		return die(s, smtp_error_set(err, SMTP_E_AUTH, SMTP_STAGE_AUTH, 0,
 		                             "no usable AUTH mechanism: the server offers %s; smtpmail %s%s",
 		                             s->caps.auth_offered[0] != '\0' ? s->caps.auth_offered : "none",
@@ -590,10 +589,49 @@ static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
 		                             s->auth_allowed != 0 ? ", of which the auth setting allows only some" : ""), true);
 	}
 	s->auth_mech = mech;
-	cred.user = s->user;
-	cred.secret = s->token != NULL ? s->token : (s->password != NULL ? s->password : "");
-	cred.host = s->sasl_host;
-	cred.port = s->sasl_port;
+	return SMTP_OK;
+}
+
+/* Whether AUTH can wait for the first transaction and go out in its
+ * pipelined group (RFC 2920 3.1): the server pipelines, and the mechanism
+ * completes with its initial response alone (PLAIN, XOAUTH2, OAUTHBEARER),
+ * one line that fits. A mechanism that answers challenges (LOGIN, CRAM-MD5)
+ * must read a 334 before it can say more, so it cannot. */
+static bool may_defer_auth(const smtp_session_t *s)
+{
+	const smtp_sasl_mech_t *m = smtp_sasl_mech(s->auth_mech);
+	smtp_sasl_cred_t cred;
+	smtp_buf_t payload;
+	smtp_error_t ignored;
+	bool fits;
+
+	if (!s->pipeline_auth || !s->caps.pipelining || m == NULL || !m->initial || m->responses != 1) {
+		return false;
+	}
+	sasl_cred(s, &cred);
+	smtp_buf_init(&payload, SMTP_AUTH_LINE_MAX);
+	fits = m->respond(&payload, 0, "", 0, &cred, &ignored) == SMTP_OK && initial_fits(m, payload.len);
+	if (payload.data != NULL) {
+		OPENSSL_cleanse(payload.data, payload.cap);
+	}
+	smtp_buf_destroy(&payload);
+	return fits;
+}
+
+/* One AUTH exchange with the mechanism choose_mechanism() picked, driven by
+ * its row in smtp_sasl.c's table: responses go out as the server asks (334),
+ * each built, sent and wiped; a 334 after the last response is a token
+ * mechanism's error report, answered so the final 535 comes. */
+static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
+{
+	smtp_buf_t payload;
+	smtp_rc_t rc;
+	unsigned step = 0;
+	const smtp_sasl_mech_t *m = smtp_sasl_mech(s->auth_mech);
+	smtp_sasl_cred_t cred;
+	char verb[32];
+
+	sasl_cred(s, &cred);
 	snprintf(verb, sizeof(verb), "AUTH %s", m->name);
 	smtp_buf_init(&payload, SMTP_AUTH_LINE_MAX);
 
@@ -644,6 +682,65 @@ static smtp_rc_t authenticate(smtp_session_t *s, smtp_error_t *err)
 	return reply(s)->code == 235 ? SMTP_OK : auth_failed(s, err);
 }
 
+/* AUTH as the lead of the first transaction's pipelined group: the line is
+ * queued (redacted in the trace, wiped after the write) with MAIL, RCPT and
+ * DATA behind it. */
+static smtp_rc_t auth_lead_queue(smtp_session_t *s, void *ctx, smtp_error_t *err)
+{
+	const smtp_sasl_mech_t *m = smtp_sasl_mech(s->auth_mech);
+	smtp_sasl_cred_t cred;
+	smtp_buf_t payload;
+	smtp_rc_t rc;
+
+	(void)ctx;
+	sasl_cred(s, &cred);
+	smtp_buf_init(&payload, SMTP_AUTH_LINE_MAX);
+	rc = m->respond(&payload, 0, "", 0, &cred, err);
+	if (rc == SMTP_OK) {
+		snprintf(s->auth_prefix, sizeof(s->auth_prefix), "AUTH %s ", m->name);
+		rc = queue_command(s, s->auth_prefix, payload.data, payload.len, SMTP_AUTH_LINE_MAX, SMTP_STAGE_AUTH, err);
+	}
+	if (payload.data != NULL) {
+		OPENSSL_cleanse(payload.data, payload.cap);
+	}
+	smtp_buf_destroy(&payload);
+	if (rc == SMTP_OK) {
+		s->redact_prefix = s->auth_prefix;
+		s->redact_end = s->out.len;
+	}
+	return rc;
+}
+
+/* RFC 4954 6: the replies that judge the credentials themselves. Any other
+ * answer to a pipelined AUTH (a sequence or syntax error, as from a server
+ * that takes no command behind AUTH) says nothing of them. */
+static bool is_credentials_verdict(int code)
+{
+	return code == 535 || code == 534 || code == 538 || code == 454 || code == 530;
+}
+
+/* Judges the reply to the pipelined AUTH. 235: on with the envelope. A 334
+ * is a token mechanism's error report (RFC 7628 3.2.3): the server took the
+ * MAIL line behind AUTH as the client's answer to it, and its reply to that
+ * line is the verdict. */
+static smtp_rc_t auth_lead_check(smtp_session_t *s, void *ctx, smtp_error_t *err)
+{
+	(void)ctx;
+	if (reply(s)->code == 235) {
+		return SMTP_OK;
+	}
+	if (reply(s)->code == 334) {
+		/* Whatever follows is one reply short of what was sent: no QUIT. */
+		s->in_sync = false;
+		if (read_reply(s, SMTP_STAGE_AUTH, err) != SMTP_OK) {
+			return die(s, SMTP_E_PROTOCOL, false);
+		}
+	} else if (!is_credentials_verdict(reply(s)->code)) {
+		s->auth_pipeline_refused = true;
+	}
+	return auth_failed(s, err);
+}
+
 smtp_rc_t smtp_session_open(smtp_session_t *s, smtp_error_t *err)
 {
 	smtp_rc_t rc;
@@ -660,11 +757,18 @@ smtp_rc_t smtp_session_open(smtp_session_t *s, smtp_error_t *err)
 		return reply_error(s, SMTP_STAGE_GREETING, "the server refused the connection", err);
 	}
 	rc = say_ehlo(s, err);
-	if (rc == SMTP_OK && s->tls_mode == SMTP_TLS_STARTTLS && !s->tls_active) {
+	if (rc == SMTP_OK && !s->tls_active &&
+	    (s->tls_mode == SMTP_TLS_STARTTLS || (s->tls_mode == SMTP_TLS_IF_OFFERED && s->caps.starttls))) {
 		rc = start_tls(s, err);
 	}
 	if (rc == SMTP_OK && needs_auth(s)) {
-		rc = authenticate(s, err);
+		rc = choose_mechanism(s, err);
+		if (rc == SMTP_OK && may_defer_auth(s)) {
+			/* One round trip fewer: AUTH goes out with the first envelope. */
+			s->auth_deferred = true;
+		} else if (rc == SMTP_OK) {
+			rc = authenticate(s, err);
+		}
 	}
 	if (rc != SMTP_OK) {
 		return die(s, rc, s->in_sync);
@@ -688,15 +792,51 @@ static smtp_rc_t write_data(smtp_session_t *s, size_t len, smtp_error_t *err)
 	return SMTP_OK;
 }
 
-/* Streams the pieces through the canonicaliser and a fixed buffer, then the final dot. */
+/* Canonicalises p[0..n) into the data buffer, writing it out whenever it is full. */
+static smtp_rc_t canon_out(smtp_session_t *s, smtp_canon_t *canon, const char *p, size_t n, size_t *fill,
+                           smtp_error_t *err)
+{
+	size_t off = 0;
+	smtp_rc_t rc;
+
+	while (off < n) {
+		size_t consumed = 0, produced = 0;
+		rc = smtp_canon_feed(canon, p + off, n - off, &consumed, s->data_buf + *fill,
+		                     SMTP_SESSION_DATA_CHUNK - *fill, &produced, err);
+		if (rc != SMTP_OK) {
+			/* Never send the final dot of a message we could not send whole:
+			 * dropping the connection makes the server discard it. */
+			return die(s, rc, false);
+		}
+		off += consumed;
+		*fill += produced;
+		if (*fill > SMTP_SESSION_DATA_CHUNK - SMTP_CANON_FINISH_MAX || (consumed == 0 && produced == 0)) {
+			rc = write_data(s, *fill, err);
+			if (rc != SMTP_OK) {
+				return rc;
+			}
+			*fill = 0;
+		}
+	}
+	return SMTP_OK;
+}
+
+/* Streams the pieces through the re-encoder (when the plan changes anything
+ * for this relay), the canonicaliser and a fixed buffer, then the final dot. */
 static smtp_rc_t send_body(smtp_session_t *s, const smtp_piece_t *pieces, size_t npieces, smtp_error_t *err)
 {
 	smtp_canon_t canon;
+	smtp_mime_enc_t enc;
+	char mbuf[SMTP_SESSION_MIME_CHUNK];
+	bool encode = s->mime != NULL && smtp_mime_changes(s->mime, s->caps.eightbitmime);
 	size_t fill = 0;
 	size_t i;
 	smtp_rc_t rc;
 
 	smtp_canon_init(&canon);
+	if (encode) {
+		smtp_mime_enc_init(&enc, s->mime, s->caps.eightbitmime);
+	}
 	if (s->trace != NULL) {
 		char note[80];
 		size_t total = 0;
@@ -707,25 +847,41 @@ static smtp_rc_t send_body(smtp_session_t *s, const smtp_piece_t *pieces, size_t
 	}
 	for (i = 0; i < npieces; i++) {
 		size_t off = 0;
+		if (!encode) {
+			rc = canon_out(s, &canon, pieces[i].data, pieces[i].len, &fill, err);
+			if (rc != SMTP_OK) {
+				return rc;
+			}
+			continue;
+		}
 		while (off < pieces[i].len) {
 			size_t consumed = 0, produced = 0;
-			rc = smtp_canon_feed(&canon, pieces[i].data + off, pieces[i].len - off, &consumed,
-			                     s->data_buf + fill, SMTP_SESSION_DATA_CHUNK - fill, &produced, err);
+			rc = smtp_mime_feed(&enc, pieces[i].data + off, pieces[i].len - off, &consumed, mbuf, sizeof(mbuf),
+			                    &produced, err);
+			if (rc == SMTP_OK) {
+				rc = canon_out(s, &canon, mbuf, produced, &fill, err);
+			} else {
+				rc = die(s, rc, false);
+			}
 			if (rc != SMTP_OK) {
-				/* Never send the final dot of a message we could not send whole:
-				 * dropping the connection makes the server discard it. */
-				return die(s, rc, false);
+				return rc;
 			}
 			off += consumed;
-			fill += produced;
-			if (fill > SMTP_SESSION_DATA_CHUNK - SMTP_CANON_FINISH_MAX || (consumed == 0 && produced == 0)) {
-				rc = write_data(s, fill, err);
-				if (rc != SMTP_OK) {
-					return rc;
-				}
-				fill = 0;
-			}
 		}
+	}
+	if (encode) {
+		size_t produced;
+		do {
+			rc = smtp_mime_finish(&enc, mbuf, sizeof(mbuf), &produced, err);
+			if (rc == SMTP_OK) {
+				rc = canon_out(s, &canon, mbuf, produced, &fill, err);
+			} else {
+				rc = die(s, rc, false);
+			}
+			if (rc != SMTP_OK) {
+				return rc;
+			}
+		} while (produced > 0);
 	}
 	{
 		size_t produced = 0;
@@ -846,7 +1002,9 @@ static void drain_replies(smtp_session_t *s, size_t owed)
 	}
 	for (i = 0; i < owed && read_reply(s, SMTP_STAGE_RCPT, NULL) == SMTP_OK; i++) {
 	}
-	if (i < owed) {
+	/* A 354 to the group's DATA leaves the server waiting for a message that
+	 * will not come (it accepted recipients after a refused AUTH or MAIL). */
+	if (i < owed || (owed > 0 && reply(s)->code == 354)) {
 		s->in_sync = false;
 	}
 }
@@ -864,6 +1022,11 @@ static smtp_rc_t read_envelope_replies(smtp_session_t *s, const envelope_t *env,
 		smtp_rc_t rc = read_reply(s, step_stage(env, step), err);
 
 		if (rc != SMTP_OK) {
+			/* A server that hangs up or garbles instead of answering the lead
+			 * (AUTH) did not take the commands behind it. */
+			if (step == STEP_LEAD && (rc == SMTP_E_CLOSED || rc == SMTP_E_IO || rc == SMTP_E_PROTOCOL)) {
+				s->auth_pipeline_refused = true;
+			}
 			return rc;
 		}
 		if (step == STEP_LEAD || step == STEP_MAIL) {
@@ -1001,6 +1164,11 @@ static smtp_rc_t transaction(smtp_session_t *s, const char *from, const char *co
 		                      total, (unsigned long long)s->caps.size);
 	}
 	env.lead = NULL;
+	if (s->auth_deferred) {
+		static const envelope_lead_t auth_lead = {SMTP_STAGE_AUTH, auth_lead_queue, auth_lead_check, NULL};
+		env.lead = &auth_lead;
+		s->auth_deferred = false;
+	}
 	env.from = from;
 	env.mail_params = "";
 	env.rcpts = rcpts;
@@ -1066,4 +1234,14 @@ void smtp_session_quit(smtp_session_t *s)
 		(void)read_reply(s, SMTP_STAGE_QUIT, &ignored);
 	}
 	s->timeout_ms = saved;
+}
+
+void smtp_session_set_mime(smtp_session_t *s, const smtp_mime_plan_t *plan)
+{
+	s->mime = plan;
+}
+
+bool smtp_session_body_8bit(const smtp_session_t *s)
+{
+	return s->mime != NULL && smtp_mime_sends_8bit(s->mime, s->caps.eightbitmime);
 }

@@ -18,13 +18,16 @@
 
 #include "smtp_ehlo.h"
 #include "smtp_error.h"
+#include "smtp_mime.h"
 #include "smtp_transport.h"
 
 /* How TLS is used; the glue resolves the user's "auto" into one of these. */
 typedef enum {
 	SMTP_TLS_NONE = 0,  /* plain text all the way */
 	SMTP_TLS_STARTTLS,  /* required: fail before AUTH or MAIL if not offered or refused */
-	SMTP_TLS_IMPLICIT   /* the transport is TLS from the first byte */
+	SMTP_TLS_IMPLICIT,  /* the transport is TLS from the first byte */
+	SMTP_TLS_IF_OFFERED /* STARTTLS when the server offers it (then it must succeed, verified), plain
+	                       text otherwise: only for a relay on this machine (the glue decides) */
 } smtp_tls_mode_t;
 
 /* RFC 4954 4: an AUTH command line may be 12288 octets (the base64 grows it). */
@@ -45,6 +48,10 @@ typedef struct {
 	bool allow_cleartext_auth;   /* only when the user explicitly chose tls=none */
 	unsigned auth_allowed;       /* SMTP_AUTH_* bits the user allows; 0 = any */
 	unsigned timeout_ms;         /* deadline for each reply and each write */
+	/* With PIPELINING and a mechanism that completes in its initial response
+	 * (PLAIN, XOAUTH2, OAUTHBEARER), AUTH goes out with the first transaction's
+	 * MAIL, RCPT and DATA in one write instead of in a round trip of its own. */
+	bool pipeline_auth;
 } smtp_session_config_t;
 
 typedef struct smtp_session smtp_session_t;
@@ -104,6 +111,19 @@ smtp_rc_t smtp_session_send(smtp_session_t *s, const char *from, const char *con
  * on top of the per-reply timeout. 0 removes it. QUIT ignores it. */
 void smtp_session_set_deadline(smtp_session_t *s, uint64_t until_ms);
 
+/* Sets (or with NULL clears) the re-encoding plan of the next messages
+ * (borrowed: it must stay valid while it is set). smtp_session_send() then
+ * streams the message through it, re-encoding what this relay's 8BITMIME
+ * requires; the pieces must be the very message smtp_mime_scan() read.
+ * Whether the data is then 8-bit (BODY=8BITMIME, RFC 6152) is
+ * smtp_mime_sends_8bit(plan, smtp_session_caps(s)->eightbitmime). */
+void smtp_session_set_mime(smtp_session_t *s, const smtp_mime_plan_t *plan);
+
+/* For MAIL FROM: true when the message of the plan set goes out to this relay
+ * holding 8-bit octets, so BODY=8BITMIME is due if the relay offers it.
+ * False without a plan. */
+bool smtp_session_body_8bit(const smtp_session_t *s);
+
 /* Sets (or with NULL clears) where the dialogue is traced from now on. */
 void smtp_session_set_trace(smtp_session_t *s, smtp_trace_fn fn, void *ctx);
 
@@ -117,6 +137,11 @@ bool smtp_session_is_usable(const smtp_session_t *s);
 const smtp_caps_t *smtp_session_caps(const smtp_session_t *s);
 /* True once TLS is active (implicit or STARTTLS). */
 bool smtp_session_is_tls(const smtp_session_t *s);
+/* True when the server did not take AUTH pipelined with the envelope: it
+ * answered with something other than a verdict on the credentials (a sequence
+ * or syntax error), garbled, or hung up. Nothing of the message was sent; a
+ * new session without pipeline_auth may try again. */
+bool smtp_session_auth_pipeline_refused(const smtp_session_t *s);
 /* The mechanism used for AUTH (SMTP_AUTH_* bit), 0 when none was. */
 unsigned smtp_session_auth_mech(const smtp_session_t *s);
 

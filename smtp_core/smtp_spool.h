@@ -2,7 +2,9 @@
  * smtp_spool.h: a durable on-disk queue of messages not yet handed to a relay.
  *
  * A message accepted into the spool is on stable storage before the call
- * returns (temporary file, fsync, rename, fsync of the directory), and leaves
+ * returns (temporary file, fsync, rename, fsync of the directory; on Windows
+ * FlushFileBuffers, MoveFileExW and FlushFileBuffers on the directory, which
+ * commits NTFS's log: see smtp_dir_sync() in smtp_compat.h), and leaves
  * it only when a flusher reports it delivered (done) or gives up on it (fail:
  * moved to failed/ with the reason). Several flushers may work on one spool at
  * once: a message is claimed with an exclusive non-blocking lock, so no two

@@ -42,12 +42,11 @@ show('smtp_send, header array', $f);
 /* mail(): smtpmail.host is PHP_INI_SYSTEM and the port is known only now, so
  * a child php with the same extension settings sends it. */
 $f = server(3);
-$php = escapeshellarg(fault_php());
 $args = getenv('TEST_PHP_EXTRA_ARGS') . ' -d display_errors=stdout -d error_reporting=-1'
     . ' -d smtpmail.host=' . escapeshellarg("127.0.0.1:{$f['port']}")
     . ' -d smtpmail.from=sender@example.org -d smtpmail.helo=client.test -d smtpmail.timeout=5 -d mail.add_x_header=0';
 $code = 'var_dump(mail("to@example.org", "Bcc mail()", "Body\r\n", "Bcc: hidden4@example.org, hidden5@example.org"));';
-echo 'mail(): ', trim((string)shell_exec("$php $args -r " . escapeshellarg($code) . ' 2>&1')), "\n";
+echo 'mail(): ', fault_shell_php($args, $code), "\n";
 show('mail()', $f);
 
 /* smtp_send_raw(): README, "nothing is added or removed": a hidden recipient

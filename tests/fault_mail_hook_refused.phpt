@@ -14,14 +14,12 @@ require __DIR__ . '/fault_common.inc';
  * in a child php with the same extension settings and -d smtpmail.host. */
 function child_mail(array $f): string
 {
-    $php = escapeshellarg(fault_php());
     $args = getenv('TEST_PHP_EXTRA_ARGS') . ' -d display_errors=stdout -d error_reporting=-1'
         . ' -d smtpmail.host=' . escapeshellarg("127.0.0.1:{$f['port']}")
         . ' -d smtpmail.from=sender@example.org -d smtpmail.helo=client.test -d smtpmail.timeout=5'
         . ' -d mail.add_x_header=0';
     $code = 'var_dump(mail("rcpt@example.org", "Fault test", "Hello\r\n", "Date: Mon, 02 Mar 2026 10:00:00 +0000"));';
-    $out = shell_exec("$php $args -r " . escapeshellarg($code) . ' 2>&1');
-    return trim((string)$out);
+    return fault_shell_php($args, $code);
 }
 
 $refused = fault_start([['greet'], ['ehlo', ['PIPELINING']], ['expect_pipelined', ['MAIL', 'RCPT', 'DATA']],
@@ -37,7 +35,7 @@ fault_server_ok($ok);
 ?>
 --EXPECTF--
 --- refused
-Warning: mail(): [rcpt] 127.0.0.1:%d: the server refused the recipient <rcpt@example.org>: 550 5.1.1 <rcpt@example.org>: Recipient address rejected: User unknown in Command line code on line 1
+Warning: mail(): [rcpt] 127.0.0.1:%d: the server refused the recipient <rcpt@example.org>: 550 5.1.1 <rcpt@example.org>: Recipient address rejected: User unknown in %s on line %d
 bool(false)
 server: ok
 --- accepted

@@ -15,7 +15,6 @@ require __DIR__ . '/fault_common.inc';
  * child php with the extension's settings and the setting under test. */
 function child_mail(array $f, string $setting): string
 {
-    $php = escapeshellarg(fault_php());
     $args = getenv('TEST_PHP_EXTRA_ARGS') . ' -d display_errors=stdout -d display_startup_errors=1 -d error_reporting=-1'
         . ' -d smtpmail.host=' . escapeshellarg("127.0.0.1:{$f['port']}")
         . ' -d smtpmail.from=sender@example.org -d smtpmail.helo=client.test -d smtpmail.timeout=5'
@@ -23,8 +22,7 @@ function child_mail(array $f, string $setting): string
     /* CRLF, a bare LF and no line end at all, in the body and between headers. */
     $code = 'var_dump(ini_get("mail.cr_lf_mode"), mail("rcpt@example.org", "Line ends", "Line 1\r\nLine 2\nLine 3",'
         . ' "Date: Mon, 02 Mar 2026 10:00:00 +0000\r\nMessage-ID: <modes@example.org>\nX-Two: after a bare LF"));';
-    $out = shell_exec("$php $args -r " . escapeshellarg($code) . ' 2>&1');
-    return trim((string)$out);
+    return fault_shell_php($args, $code);
 }
 
 $settings = ['mail.cr_lf_mode=crlf', 'mail.cr_lf_mode=lf', 'mail.cr_lf_mode=mixed', 'mail.cr_lf_mode=os',

@@ -1,5 +1,5 @@
 --TEST--
-phpinfo(): credentials that tls=auto on a loopback relay would refuse are a warning; an invalid smtpmail.tls is marked with the reason; no spool; failover order
+phpinfo(): credentials that tls=auto on a loopback relay would refuse without STARTTLS are a warning; an invalid smtpmail.tls is marked with the reason; no spool; failover order
 --EXTENSIONS--
 smtpmail
 --FILE--
@@ -37,8 +37,8 @@ foreach ($configs as $what => $ini) {
 --- loopback, auto, credentials
 mail() and error_log() send through => the relay below (smtpmail.host is set)
 Settings => valid
-Relay => 127.0.0.1:587 no TLS (tls=auto on a loopback relay)
-Credentials => used: app@example.com with a password; WARNING: refused without TLS on 127.0.0.1 (tls=auto uses no TLS on a loopback relay, and credentials are never sent in clear text unless you choose it: set smtpmail.tls = starttls or implicit, or "none" to allow AUTH without TLS)
+Relay => 127.0.0.1:587 STARTTLS when offered and credentials are set, else no TLS (tls=auto on a loopback relay)
+Credentials => used: app@example.com with a password; WARNING: refused without TLS on 127.0.0.1 if it offers no STARTTLS (tls=auto on a loopback relay uses STARTTLS when offered, and credentials are never sent in clear text unless you choose it: set smtpmail.tls = starttls or implicit, or "none" to allow AUTH without TLS)
 Certificates => verified against openssl.cafile/openssl.capath, else the system's store
 Spool => off (smtpmail.spool_dir is empty): a failed send is reported at once
 smtpmail.tls => auto => auto

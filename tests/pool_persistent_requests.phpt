@@ -36,9 +36,11 @@ PHP);
     $env = getenv();
     $env['VALGRIND_OPTS'] = trim(($env['VALGRIND_OPTS'] ?? '') . ' --trace-children-skip=*');
     unset($env['PHP_CLI_SERVER_WORKERS']);
-    $cmd = array_merge(['/usr/bin/env', fault_php()], $args, ['-S', "127.0.0.1:$port", '-t', $dir]);
-    $proc = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => ['file', '/dev/null', 'w'],
-        2 => ['file', '/dev/null', 'w']], $pipes, null, $env);
+    $cmd = array_merge(is_executable('/usr/bin/env') ? ['/usr/bin/env'] : [], [fault_php()], $args,
+        ['-S', "127.0.0.1:$port", '-t', $dir]);
+    $null = fault_null_device();
+    $proc = proc_open($cmd, [0 => ['file', $null, 'r'], 1 => ['file', $null, 'w'], 2 => ['file', $null, 'w']],
+        $pipes, null, $env);
     for ($i = 0; $i < 100 && !@fsockopen('127.0.0.1', $port); $i++) {
         usleep(50000);
     }

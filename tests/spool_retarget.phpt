@@ -32,7 +32,8 @@ fault_server_ok($f);
 ?>
 --CLEAN--
 <?php
-exec('rm -rf ' . escapeshellarg(__DIR__ . '/spool_retarget.d'));
+require __DIR__ . '/spool_common.inc';
+spool_remove(__DIR__ . '/spool_retarget.d');
 ?>
 --EXPECT--
 spooled: true

@@ -24,7 +24,7 @@ final class PhpMailerPeer implements Peer
         $m->Port = $target->port;
         $m->SMTPKeepAlive = true;
         if ($target->tls) {
-            $m->SMTPSecure = PHPMailer::ENCRYPTION_STARTTLS;
+            $m->SMTPSecure = $target->implicit ? PHPMailer::ENCRYPTION_SMTPS : PHPMailer::ENCRYPTION_STARTTLS;
             $m->SMTPAuth = true;
             $m->Username = $target->user;
             $m->Password = $target->password;

@@ -16,7 +16,7 @@ final class SmtpMailPeer implements Peer
         $this->options = ['host' => $target->host, 'port' => $target->port, 'from' => $target->from];
         if ($target->tls) {
             $this->options += [
-                'tls' => 'starttls',
+                'tls' => $target->implicit ? 'implicit' : 'starttls',
                 'username' => $target->user,
                 'password' => $target->password,
                 'cafile' => $target->cafile,

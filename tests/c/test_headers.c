@@ -218,6 +218,48 @@ static void test_many(void)
 	smtp_header_list_destroy(&l);
 }
 
+/* mail()'s reading: the header ends at the first line that is no field; the
+ * rest is text, still checked for what could end the block early. */
+static void test_until_text(void)
+{
+	static const char block[] = "X-A: 1\r\nKHeaders\r\nBcc: b@x.example\r\n folded\r\nBad Name: v";
+	static const char fields_only[] = "X-A: 1\nX-B: 2\n";
+	smtp_header_list_t l;
+	smtp_error_t err;
+	size_t text = 0;
+
+	smtp_header_list_init(&l);
+	CHECK_INT(smtp_headers_parse_until_text(&l, block, sizeof(block) - 1, &text, &err), SMTP_OK);
+	CHECK_INT(l.count, 1);
+	FIELD(&l, 0, block, "X-A", "1");
+	CHECK_INT(text, strlen("X-A: 1\r\n"));
+	CHECK(smtp_headers_find(&l, "Bcc") == NULL);
+	smtp_header_list_destroy(&l);
+
+	/* A field name with a space is no field either (RFC 5322 3.6.8). */
+	CHECK_INT(smtp_headers_parse_until_text(&l, "Bad Name: v\nX-A: 1", 18, &text, &err), SMTP_OK);
+	CHECK_INT(l.count, 0);
+	CHECK_INT(text, 0);
+	smtp_header_list_destroy(&l);
+
+	CHECK_INT(smtp_headers_parse_until_text(&l, fields_only, sizeof(fields_only) - 1, &text, &err), SMTP_OK);
+	CHECK_INT(l.count, 2);
+	CHECK_INT(text, sizeof(fields_only) - 1);
+	smtp_header_list_destroy(&l);
+
+	/* The text cannot end the header early nor hide a bare CR. */
+	CHECK_INT(smtp_headers_parse_until_text(&l, "KHeaders\r\n\r\nX: 1", 15, &text, &err), SMTP_E_ARG);
+	CHECK_INT(l.count, 0);
+	CHECK_INT(smtp_headers_parse_until_text(&l, "X: 0\nKHeaders\n \nX: 1", 21, &text, &err), SMTP_E_ARG);
+	CHECK_INT(l.count, 0);
+	CHECK_INT(text, 21);
+	CHECK_INT(smtp_headers_parse_until_text(&l, "KHeaders\rX: 1", 14, &text, &err), SMTP_E_ARG);
+	CHECK_INT(smtp_headers_parse_until_text(&l, "KHea\0ders", 9, &text, &err), SMTP_E_ARG);
+	/* The strict parser still refuses the line. */
+	PARSE_ERR("KHeaders", "header line without ':': 'KHeaders'");
+	smtp_header_list_destroy(&l);
+}
+
 int main(void)
 {
 	test_simple();
@@ -227,5 +269,6 @@ int main(void)
 	test_injection();
 	test_bad_lines();
 	test_many();
+	test_until_text();
 	return check_report("headers");
 }

@@ -1242,6 +1242,104 @@ static void test_mail_refused_pipelined(void)
 	}
 }
 
+/* pipeline_auth: AUTH PLAIN rides in the first transaction's pipelined group,
+ * written with MAIL, RCPT and DATA at once. Then: 235 (sent); 535 with the rest
+ * refused (an auth error, no body, QUIT); 503 to all (pipelining refused:
+ * flagged for a retry, QUIT); 535 but a 354 to DATA (no body, no QUIT: the
+ * server waits for one); a hang-up instead of AUTH's reply (flagged). */
+static void test_auth_pipelined(void)
+{
+	static const char group[] = "AUTH PLAIN " PLAIN_B64 "\r\n" ENVELOPE1;
+	int k;
+
+	for (k = 0; k < 5; k++) {
+		smtp_session_config_t c = cfg_implicit();
+		mem_transport_t m;
+		smtp_transport_t t = mem_transport(&m);
+		smtp_session_t *s;
+		smtp_error_t err;
+		smtp_send_result_t res;
+		unsigned writes;
+
+		c.pipeline_auth = true;
+		mem_init(&m);
+		script_ehlo(&m, "250-mx.example.net\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n");
+		mem_expect(&m, group);
+		if (k == 0) {
+			mem_send(&m, "235 2.7.0 Authentication successful\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n" S_354);
+			mem_expect(&m, BODY_WIRE);
+			mem_send(&m, S_QUEUED);
+		} else if (k == 1) {
+			mem_send(&m, "535 5.7.8 Error: authentication failed\r\n530 5.7.0 Authentication required\r\n"
+			             "530 5.7.0 Authentication required\r\n554 5.5.1 Error: no valid recipients\r\n");
+		} else if (k == 2) {
+			mem_send(&m, "503 5.5.0 Error: pipelining after AUTH\r\n503 5.5.1 Error: need AUTH\r\n"
+			             "503 5.5.1 Error: need MAIL\r\n503 5.5.1 Error: need RCPT\r\n");
+		} else if (k == 3) {
+			mem_send(&m, "535 5.7.8 Error: authentication failed\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n" S_354);
+		} else {
+			mem_closed(&m);
+		}
+		if (k != 3 && k != 4) {
+			mem_expect(&m, C_QUIT);
+			mem_send(&m, S_BYE);
+		}
+		s = smtp_session_new(&c, &t);
+		CHECK_INT(smtp_session_open(s, &err), SMTP_OK);
+		/* Opened without a write: AUTH waits for the envelope. */
+		CHECK_INT(m.writes, 1);
+		CHECK_INT(smtp_session_auth_mech(s), SMTP_AUTH_PLAIN);
+		smtp_send_result_init(&res);
+		writes = m.writes;
+		CHECK_INT(send_body(s, RCPT1, 1, &res, &err), k == 0 ? SMTP_OK : k == 4 ? SMTP_E_CLOSED : SMTP_E_REPLY);
+		CHECK_INT(m.writes - writes, k == 0 ? 2u : 1u);
+		CHECK(k == 0 || !res.data_sent);
+		CHECK(smtp_session_auth_pipeline_refused(s) == (k == 2 || k == 4));
+		if (k == 1 || k == 3) {
+			CHECK_ERR(err, SMTP_E_REPLY, SMTP_STAGE_AUTH, 535);
+			CHECK_HAS(err.message, "authentication failed for user 'alice' with PLAIN: 535 5.7.8");
+			CHECK_HASNT(err.message, PASSWORD);
+		} else if (k == 2) {
+			CHECK_ERR(err, SMTP_E_REPLY, SMTP_STAGE_AUTH, 503);
+		}
+		quit_and_check(s, &m, k == 3 || k == 4 ? "" : C_QUIT);
+		CHECK_INT(mem_finish(&m), 0);
+		smtp_send_result_destroy(&res);
+		smtp_session_free(s);
+		mem_destroy(&m);
+	}
+}
+
+/* pipeline_auth with a mechanism that needs the server's challenge (LOGIN):
+ * AUTH in round trips of its own while opening, as without the setting. */
+static void test_auth_pipelined_login(void)
+{
+	smtp_session_config_t c = cfg_implicit();
+	mem_transport_t m;
+	smtp_transport_t t = mem_transport(&m);
+	smtp_session_t *s;
+	smtp_error_t err;
+
+	c.pipeline_auth = true;
+	c.auth_allowed = SMTP_AUTH_LOGIN;
+	mem_init(&m);
+	script_ehlo(&m, "250-mx.example.net\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n");
+	mem_expect(&m, "AUTH LOGIN\r\n");
+	mem_send(&m, "334 VXNlcm5hbWU6\r\n");
+	mem_expect(&m, "YWxpY2U=\r\n");
+	mem_send(&m, "334 UGFzc3dvcmQ6\r\n");
+	mem_expect(&m, PASSWORD_B64 "\r\n");
+	mem_send(&m, "235 2.7.0 Authentication successful\r\n");
+	mem_expect(&m, C_QUIT);
+	mem_send(&m, S_BYE);
+	s = smtp_session_new(&c, &t);
+	CHECK_INT(smtp_session_open(s, &err), SMTP_OK);
+	quit_and_check(s, &m, C_QUIT);
+	CHECK_INT(mem_finish(&m), 0);
+	smtp_session_free(s);
+	mem_destroy(&m);
+}
+
 /* MAIL FROM refused without pipelining: nothing else is sent. */
 static void test_mail_refused_plain(void)
 {
@@ -1840,6 +1938,8 @@ int main(void)
 	test_rcpt_single_refused();
 	test_rcpt_all_refused_data_354();
 	test_mail_refused_pipelined();
+	test_auth_pipelined();
+	test_auth_pipelined_login();
 	test_mail_refused_plain();
 	test_data_250();
 	test_data_554();

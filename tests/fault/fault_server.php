@@ -51,6 +51,7 @@ const STEPS = [
     'rcpt_ok' => [0, 1],            // count (default 1)
     'data_ok' => [0, 0],
     'quit' => [0, 0],               // must be the last step
+    'quit_slow' => [1, 1],          // QUIT answered after ms; events "quit received", "221 sent"; last step
 ];
 
 const MAX_LINE = 65536;          // an expect line longer than this fails the script
@@ -473,6 +474,19 @@ final class FaultServer
         $this->write("250 2.0.0 Ok: queued as FAULT1\r\n");
     }
 
+    /* A relay slow to say goodbye: the events mark when QUIT came and when
+     * the 221 left, for tests about who waits for it. */
+    private function step_quit_slow(int|float $ms): void
+    {
+        $this->expectLine('/^QUIT\r\n$/Di');
+        $this->event('quit received');
+        $this->step_sleep($ms);
+        $this->write("221 2.0.0 Bye\r\n");
+        $this->event('221 sent');
+        $this->finish();
+        $this->drop();
+    }
+
     private function step_quit(): void
     {
         $this->expectLine('/^QUIT\r\n$/Di');
@@ -503,7 +517,7 @@ function check_config(array $cfg): array|string
             if (count($step) - 1 < $min || count($step) - 1 > $max) {
                 return "$where ($name): takes $min to $max arguments";
             }
-            if (in_array($name, ['close', 'quit', 'expect_close'], true) && $i !== $last) {
+            if (in_array($name, ['close', 'quit', 'quit_slow', 'expect_close'], true) && $i !== $last) {
                 return "$where ($name): must be the last step";
             }
             if ($name === 'expect' && @preg_match($step[1], '') === false) {

@@ -7,15 +7,21 @@
  *    1+ octets of ftext (33-126 but ':') and is followed by ':'; a value holds
  *    no NUL, every CR in it is followed by LF and every line break by SP/HTAB;
  *    smtp_headers_find() finds the first field of each name; on failure the
- *    list is as before and the message is SMTP_E_ARG, printable.
+ *    list is as before and the message is SMTP_E_ARG, printable. mail()'s
+ *    reading (smtp_headers_parse_until_text) agrees: it succeeds with the same
+ *    fields and no text whenever the strict parse does, the text starts at a
+ *    line start after every field, and without text the strict parse succeeds.
  * 2. The input is cut into $to, $subject and the header block (lengths from
  *    its first two octets) and composed. Invariants when that succeeds: the
  *    head is CRLF-only (no bare CR or LF), ends with the one empty line it
  *    contains, has no Bcc field, no line of only white space, and exactly as
- *    many fields as To + Subject + the non-Bcc fields of the block + the
- *    From, Date and Message-ID it had to add (so no caller text started a
- *    field of its own); every recipient and from_addr is a canonical
- *    address. On failure the result is empty and the message printable.
+ *    many fields as To + Subject + the non-Bcc fields of the block (an empty
+ *    From dropped) + the From, Date and Message-ID it had to add (so no
+ *    caller text started a field of its own); every recipient and from_addr
+ *    is a canonical address. With mail_parity (bit 7 of the first octet) the
+ *    block's text lines follow the empty line, CRLF-terminated, then one more
+ *    empty line, and nothing else does. On failure the result is empty and
+ *    the message printable.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,6 +44,36 @@ static void check_message(const smtp_error_t *err)
 	}
 }
 
+static void check_until_text(const char *in, size_t size)
+{
+	smtp_header_list_t strict, lenient;
+	smtp_error_t err;
+	smtp_rc_t rs, rl;
+	size_t text = 0, i;
+
+	smtp_header_list_init(&strict);
+	smtp_header_list_init(&lenient);
+	rs = smtp_headers_parse(&strict, in, size, NULL);
+	rl = smtp_headers_parse_until_text(&lenient, in, size, &text, &err);
+	if (rl != SMTP_OK) {
+		REQUIRE(rl == SMTP_E_ARG && rs != SMTP_OK && lenient.count == 0 && text == size);
+		check_message(&err);
+	} else {
+		REQUIRE(text <= size && (text == 0 || text == size || in[text - 1] == '\n'));
+		REQUIRE((rs == SMTP_OK) == (text == size));
+		if (rs == SMTP_OK) {
+			REQUIRE(strict.count == lenient.count);
+		}
+		for (i = 0; i < lenient.count; i++) {
+			const smtp_header_t *h = &lenient.items[i];
+			REQUIRE(h->value + h->value_len <= in + text);
+			REQUIRE(rs != SMTP_OK || (h->name == strict.items[i].name && h->value_len == strict.items[i].value_len));
+		}
+	}
+	smtp_header_list_destroy(&strict);
+	smtp_header_list_destroy(&lenient);
+}
+
 static void check_block(const char *in, size_t size)
 {
 	smtp_header_list_t l;
@@ -47,6 +83,7 @@ static void check_block(const char *in, size_t size)
 	size_t i, j;
 
 	smtp_header_list_init(&l);
+	check_until_text(in, size);
 	rc = smtp_headers_parse(&l, in, size, &err);
 	if (rc != SMTP_OK) {
 		REQUIRE(rc == SMTP_E_ARG && err.rc == SMTP_E_ARG);
@@ -109,6 +146,19 @@ static bool line_is_field(const char *line, size_t len, const char *name)
 	return true;
 }
 
+/* A field body of only white space and folds (an empty From). */
+static bool is_blank(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!is_wsp(p[i]) && p[i] != '\r' && p[i] != '\n') {
+			return false;
+		}
+	}
+	return true;
+}
+
 static void check_address(const char *a)
 {
 	char *again = NULL;
@@ -127,8 +177,8 @@ static void check_compose(const char *in, size_t size)
 	smtp_header_list_t hl;
 	smtp_error_t err;
 	smtp_rc_t rc;
-	size_t to_len, subject_len, i, fields = 0, want = 0, line;
-	bool blank_seen = false;
+	size_t to_len, subject_len, i, fields = 0, want = 0, line, text;
+	bool blank_seen = false, has_from = false;
 
 	if (size < 2) {
 		return;
@@ -138,6 +188,7 @@ static void check_compose(const char *in, size_t size)
 	to_len = (unsigned char)in[0] % 64;
 	subject_len = (unsigned char)in[1] % 64;
 	c.from = ((unsigned char)in[0] & 0x40) ? "Fuzz <fuzz@x.example>" : NULL;
+	c.mail_parity = ((unsigned char)in[0] & 0x80) != 0;
 	c.msgid_domain = ((unsigned char)in[1] & 0x40) ? NULL : "m.example";
 	in += 2;
 	size -= 2;
@@ -163,20 +214,29 @@ static void check_compose(const char *in, size_t size)
 
 	/* What the head must hold, from an independent parse of the block. */
 	smtp_header_list_init(&hl);
-	REQUIRE(smtp_headers_parse(&hl, c.headers, c.headers_len, NULL) == SMTP_OK);
+	text = c.headers_len;
+	if (c.mail_parity) {
+		REQUIRE(smtp_headers_parse_until_text(&hl, c.headers, c.headers_len, &text, NULL) == SMTP_OK);
+	} else {
+		REQUIRE(smtp_headers_parse(&hl, c.headers, c.headers_len, NULL) == SMTP_OK);
+	}
 	want = (c.to != NULL ? 1 : 0) + (c.subject != NULL ? 1 : 0);
 	for (i = 0; i < hl.count; i++) {
-		want += smtp_header_is(&hl.items[i], "Bcc") ? 0 : 1;
+		const smtp_header_t *h = &hl.items[i];
+		bool from = smtp_header_is(h, "From");
+		if (from && !is_blank(h->value, h->value_len)) {
+			has_from = true;
+		}
+		want += smtp_header_is(h, "Bcc") || (from && is_blank(h->value, h->value_len)) ? 0 : 1;
 	}
-	want += smtp_headers_find(&hl, "From") == NULL && c.from != NULL ? 1 : 0;
+	want += !has_from && c.from != NULL ? 1 : 0;
 	want += smtp_headers_find(&hl, "Date") == NULL ? 1 : 0;
 	want += smtp_headers_find(&hl, "Message-ID") == NULL ? 1 : 0;
 	smtp_header_list_destroy(&hl);
 
-	for (line = 0; line < out.head.len;) {
+	for (line = 0; line < out.head.len && !blank_seen;) {
 		const char *p = out.head.data + line;
 		size_t len = 0, k;
-		REQUIRE(!blank_seen);
 		while (line + len < out.head.len && p[len] != '\r' && p[len] != '\n') {
 			len++;
 		}
@@ -196,6 +256,29 @@ static void check_compose(const char *in, size_t size)
 	}
 	REQUIRE(blank_seen);
 	REQUIRE(fields == want);
+	/* After the empty line: the text lines with CRLF ends, then one more empty line. */
+	if (text == c.headers_len) {
+		REQUIRE(line == out.head.len);
+	} else {
+		size_t k = line;
+		for (i = text; i < c.headers_len; i++) {
+			if (c.headers[i] == '\r') {
+				continue;
+			}
+			if (c.headers[i] == '\n') {
+				REQUIRE(k + 1 < out.head.len && out.head.data[k] == '\r' && out.head.data[k + 1] == '\n');
+				k += 2;
+			} else {
+				REQUIRE(k < out.head.len && out.head.data[k] == c.headers[i]);
+				k++;
+			}
+		}
+		if (c.headers[c.headers_len - 1] != '\n') {
+			REQUIRE(k + 1 < out.head.len && out.head.data[k] == '\r' && out.head.data[k + 1] == '\n');
+			k += 2;
+		}
+		REQUIRE(k + 2 == out.head.len && out.head.data[k] == '\r' && out.head.data[k + 1] == '\n');
+	}
 	for (i = 0; i < out.rcpts.count; i++) {
 		check_address(out.rcpts.items[i]);
 	}
