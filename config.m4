@@ -12,9 +12,9 @@ if test "$PHP_SMTPMAIL" != "no"; then
 
   SMTPMAIL_CORE="smtp_core/smtp_addr.c smtp_core/smtp_buf.c smtp_core/smtp_canon.c smtp_core/smtp_compat.c \
     smtp_core/smtp_ehlo.c smtp_core/smtp_error.c smtp_core/smtp_headers.c smtp_core/smtp_idna.c smtp_core/smtp_message.c smtp_core/smtp_mime.c \
-    smtp_core/smtp_oauth.c smtp_core/smtp_reply.c smtp_core/smtp_sasl.c smtp_core/smtp_policy.c smtp_core/smtp_session.c \
+    smtp_core/smtp_limit.c smtp_core/smtp_oauth.c smtp_core/smtp_reply.c smtp_core/smtp_sasl.c smtp_core/smtp_policy.c smtp_core/smtp_session.c \
     smtp_core/smtp_spool.c smtp_core/smtp_winpath.c"
-  PHP_NEW_EXTENSION(smtpmail, smtpmail.c smtpmail_log.c smtpmail_mail.c smtpmail_oauth.c smtpmail_pool.c smtpmail_send.c smtpmail_settings.c smtpmail_stream.c $SMTPMAIL_CORE, $ext_shared,, -DZEND_ENABLE_STATIC_TSRMLS_CACHE=1)
+  PHP_NEW_EXTENSION(smtpmail, smtpmail.c smtpmail_log.c smtpmail_mail.c smtpmail_oauth.c smtpmail_pool.c smtpmail_send.c smtpmail_settings.c smtpmail_stream.c smtpmail_watch.c $SMTPMAIL_CORE, $ext_shared,, -DZEND_ENABLE_STATIC_TSRMLS_CACHE=1)
   PHP_ADD_BUILD_DIR($ext_builddir/smtp_core)
   PHP_ADD_EXTENSION_DEP(smtpmail, openssl)
   PHP_ADD_EXTENSION_DEP(smtpmail, spl)

@@ -9,7 +9,9 @@
 #include "php.h"
 #include "php_smtpmail_compat.h"
 #include "zend_smart_str.h"
+#include <signal.h>
 #include "smtp_core/smtp_error.h"
+#include "smtp_core/smtp_limit.h"
 #include "smtp_core/smtp_session.h"
 #include "smtp_core/smtp_transport.h"
 
@@ -82,6 +84,9 @@ typedef struct {
 	bool verify_peer;
 	const char *cafile;
 	php_stream_context *user_context;
+	unsigned max_connections;       /* smtpmail.max_connections; 0 = no limit */
+	unsigned max_per_minute;        /* smtpmail.max_per_minute; 0 = no limit */
+	bool rate_wait;                 /* at max_per_minute, wait (up to the timeout) instead of failing busy */
 	bool want_transcript;           /* options["transcript"] */
 	bool capture_peer_cert;         /* keep the server's certificate (for describing a refused one) */
 	smart_str *transcript;          /* where the send in progress traces the dialogue, or NULL */
@@ -97,6 +102,9 @@ typedef struct {
 	char tls_host[SMTPMAIL_HOST_MAX];    /* the name the certificate must match */
 	bool persistent;                     /* outlives the request (smtpmail.persistent) */
 	char key[65];                        /* SHA-256 (hex) of the settings it was made with */
+	char limit_key[65];                  /* the account it counts against (smtpmail.max_connections) */
+	smtp_limit_slot_t slot;              /* held while the session is open, when slot_held */
+	bool slot_held;
 	uint64_t last_used_ms;
 	zend_long messages;
 } php_smtpmail_conn;
@@ -130,6 +138,8 @@ ZEND_BEGIN_MODULE_GLOBALS(smtpmail)
 	bool persistent;
 	zend_long persistent_idle;
 	zend_long persistent_max_messages;
+	zend_long max_connections;
+	zend_long max_per_minute;
 	/* The send in progress, so RSHUTDOWN can free it when a fatal error or
 	 * max_execution_time unwinds through a blocking read. */
 	struct smtpmail_job *active_job;
@@ -233,9 +243,29 @@ smtp_rc_t php_smtpmail_spool_dir(char *out, smtp_error_t *err);
  * retarget: also the messages spooled for another relay or account, through
  * this one (an operator's choice after changing php.ini). */
 bool php_smtpmail_spool_flush(const php_smtpmail_settings_t *s, const char *dir, bool force, bool retarget,
-                              zend_long limit, php_smtpmail_flush_counts_t *counts);
+                              zend_long limit, zend_long watch, php_smtpmail_flush_counts_t *counts);
 /* End of request: frees a send that a fatal error or a timeout interrupted. */
 void php_smtpmail_send_request_end(void);
+
+/* smtpmail_watch.c: SIGTERM and SIGINT while a flusher watches the spool. */
+typedef struct {
+#ifndef PHP_WIN32
+	struct sigaction term, intr;
+	sigset_t mask;
+#else
+	void (*term)(int);
+	void (*intr)(int);
+#endif
+} php_smtpmail_watch_signals_t;
+/* Installs the watch's handlers (saving the ones in place) and blocks the two
+ * signals; _end restores both. */
+void php_smtpmail_watch_signals_begin(php_smtpmail_watch_signals_t *w);
+void php_smtpmail_watch_signals_end(php_smtpmail_watch_signals_t *w);
+/* Lets the signals in while the watch waits for work. */
+void php_smtpmail_watch_wait_begin(void);
+void php_smtpmail_watch_wait_end(void);
+/* True once SIGTERM or SIGINT came (or waits, blocked) during the watch. */
+bool php_smtpmail_watch_stop_requested(void);
 
 /* smtpmail_mail.c */
 void php_smtpmail_hooks_install(void);
@@ -347,6 +377,10 @@ void php_smtpmail_pool_no_pipelined_auth(const php_smtpmail_conn *conn);
 void php_smtpmail_pool_request_end(void);
 /* Closes every kept session, persistent ones too (QUIT first); returns how many. */
 zend_long php_smtpmail_pool_close_all(void);
+/* smtpmail.max_per_minute for the relay s names: SMTP_OK when one more
+ * message may go now (and it is counted), else SMTP_E_BUSY after waiting up
+ * to the timeout when s->rate_wait; *wait_ms: how long until one may. */
+smtp_rc_t php_smtpmail_rate_take(const php_smtpmail_settings_t *s, uint64_t *wait_ms, smtp_error_t *err);
 /* End of process: frees what is left. The persistent streams are gone by now. */
 void php_smtpmail_pool_destroy(HashTable *pool);
 

@@ -95,6 +95,8 @@ PHP_INI_BEGIN()
 	STD_PHP_INI_BOOLEAN("smtpmail.persistent", "0", PHP_INI_SYSTEM, OnUpdateBool, persistent, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.persistent_idle", "30", PHP_INI_SYSTEM, OnUpdateLong, persistent_idle, zend_smtpmail_globals, smtpmail_globals)
 	STD_PHP_INI_ENTRY("smtpmail.persistent_max_messages", "100", PHP_INI_SYSTEM, OnUpdateLong, persistent_max_messages, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.max_connections", "0", PHP_INI_SYSTEM, OnUpdateLong, max_connections, zend_smtpmail_globals, smtpmail_globals)
+	STD_PHP_INI_ENTRY("smtpmail.max_per_minute", "0", PHP_INI_SYSTEM, OnUpdateLong, max_per_minute, zend_smtpmail_globals, smtpmail_globals)
 PHP_INI_END()
 
 /* One element of a recipient array, checked alone so that the error names
@@ -290,6 +292,7 @@ PHP_FUNCTION(smtp_spool_flush)
 	bool force = false;
 	bool retarget = false;
 	zend_long limit = 0;
+	zend_long watch = -1;
 	zend_string *key;
 	zval *val;
 	bool ok;
@@ -333,6 +336,20 @@ PHP_FUNCTION(smtp_spool_flush)
 					RETURN_THROWS();
 				}
 				limit = Z_LVAL_P(val);
+			} else if (key != NULL && zend_string_equals_literal(key, "watch")) {
+				/* Seconds to stay; 0: until SIGTERM or SIGINT. A web request
+				 * has no business holding a worker that long. */
+				if (Z_TYPE_P(val) != IS_LONG || Z_LVAL_P(val) < 0) {
+					zend_hash_destroy(&connection);
+					zend_argument_value_error(1, "option \"watch\" must be an int of at least 0 (seconds; 0: until SIGTERM or SIGINT)");
+					RETURN_THROWS();
+				}
+				if (strcmp(sapi_module.name, "cli") != 0) {
+					zend_hash_destroy(&connection);
+					zend_argument_value_error(1, "option \"watch\" is only allowed from the command line (php-cli)");
+					RETURN_THROWS();
+				}
+				watch = Z_LVAL_P(val);
 			} else if (key != NULL) {
 				zend_hash_add(&connection, key, val);
 			} else {
@@ -349,7 +366,7 @@ PHP_FUNCTION(smtp_spool_flush)
 		zend_throw_exception(php_smtpmail_exception_ce, err.message, 0);
 		RETURN_THROWS();
 	}
-	if (!php_smtpmail_spool_flush(&settings, path, force, retarget, limit, &counts)) {
+	if (!php_smtpmail_spool_flush(&settings, path, force, retarget, limit, watch, &counts)) {
 		RETURN_THROWS();
 	}
 	array_init(return_value);

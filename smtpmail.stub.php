@@ -30,8 +30,9 @@ namespace {
      * and not sent; "waiting" those not tried because their backoff has not run
      * out (or past "limit"). Options: "force" (ignore backoff),
      * "limit" (messages to try), "retarget" (command line only: send the skipped
-     * ones through today's php.ini relay), "timeout", "helo"; destination and
-     * credential options are refused.
+     * ones through today's php.ini relay), "watch" (command line only: stay N
+     * seconds, 0 until SIGTERM/SIGINT, sending what arrives), "timeout", "helo";
+     * destination and credential options are refused.
      * @return array{sent: int, deferred: int, failed: int, skipped: int, waiting: int}
      */
     function smtp_spool_flush(#[\SensitiveParameter] array $options = []): array {}

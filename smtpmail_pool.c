@@ -23,8 +23,14 @@
 #include <openssl/evp.h>
 
 #include "php_smtpmail.h"
+#include "main/php_open_temporary_file.h"
 #include "smtp_core/smtp_compat.h"
+#include "smtp_core/smtp_limit.h"
 #include "smtp_core/smtp_sasl.h"
+
+#ifndef PHP_WIN32
+# include <unistd.h>
+#endif
 
 void php_smtpmail_digest(const char *const *fields, size_t n, char out[65])
 {
@@ -89,7 +95,151 @@ static php_smtpmail_conn *conn_new(bool persistent)
 {
 	php_smtpmail_conn *conn = pecalloc(1, sizeof(*conn), persistent);
 	conn->persistent = persistent;
+	smtp_limit_slot_init(&conn->slot);
 	return conn;
+}
+
+/* The account a session and a message count against for smtpmail.max_connections
+ * and max_per_minute: the relay and the user name. Not the password, the TLS
+ * mode or the EHLO name: a provider counts per mailbox, however one logs in. */
+static void make_limit_key(const php_smtpmail_settings_t *s, char out[65])
+{
+	char port[32];
+	const char *fields[4];
+
+	snprintf(port, sizeof(port), ZEND_LONG_FMT, s->port);
+	fields[0] = "limit";
+	fields[1] = s->host;
+	fields[2] = port;
+	fields[3] = s->username;
+	php_smtpmail_digest(fields, 4, out);
+}
+
+static smtp_rc_t limit_dir_error(smtp_error_t *err, const char *dir, int e)
+{
+	char text[160];
+
+	smtp_os_err_text(e, text, sizeof(text));
+	return smtp_error_set(err, SMTP_E_IO, SMTP_STAGE_CONNECT, 0, "limit directory %s: %s", dir, text);
+}
+
+/* Where the slot and rate files live: limits/ in the spool directory when
+ * there is one (its owner's, checked like the spool; files a root flusher
+ * makes there are given to that owner), else smtpmail-<uid>/limits under the
+ * system's temporary directory. Both are created 0700 and must be private:
+ * another user can neither read them nor take this account's slots. A
+ * script of the same user could (it can open the same files), as it can
+ * open sessions itself: the boundary is the user, as for the spool. */
+static smtp_rc_t limit_dir(char *out, size_t cap, smtp_owner_t *owner, smtp_error_t *err)
+{
+	const char *spool = SMTPMAIL_G(spool_dir);
+	char base[1024];
+	int e;
+
+	owner->known = false;
+	if (spool != NULL && spool[0] != '\0') {
+		snprintf(base, sizeof(base), "%s", spool);
+		if ((e = smtp_dir_make(base)) != 0 || (e = smtp_dir_check(base, true, owner)) != 0) {
+			return limit_dir_error(err, base, e);
+		}
+	} else {
+#ifdef PHP_WIN32
+		snprintf(base, sizeof(base), "%s/smtpmail", php_get_temporary_directory());
+#else
+		snprintf(base, sizeof(base), "%s/smtpmail-%lu", php_get_temporary_directory(), (unsigned long)geteuid());
+#endif
+		if ((e = smtp_dir_make(base)) != 0 || (e = smtp_dir_check(base, true, NULL)) != 0) {
+			return limit_dir_error(err, base, e);
+		}
+	}
+	snprintf(out, cap, "%s/limits", base);
+	if ((e = smtp_dir_make(out)) != 0 || (e = smtp_path_give(out, owner)) != 0 || (e = smtp_dir_check(out, false, NULL)) != 0) {
+		return limit_dir_error(err, out, e);
+	}
+	return SMTP_OK;
+}
+
+/* This process's idle sessions that count against key: closed when every
+ * slot is taken, so a process never waits for a slot it holds itself. */
+static size_t close_idle_of(const char *limit_key)
+{
+	php_smtpmail_conn *conn;
+	zend_string *key;
+	size_t n = 0;
+
+	ZEND_HASH_FOREACH_STR_KEY_PTR(&SMTPMAIL_G(pool), key, conn) {
+		if (conn->slot_held && strcmp(conn->limit_key, limit_key) == 0) {
+			php_smtpmail_conn_close(conn, !php_smtpmail_stream_has_unread(conn));
+			zend_hash_del(&SMTPMAIL_G(pool), key);
+			n++;
+		}
+	} ZEND_HASH_FOREACH_END();
+	return n;
+}
+
+/* smtpmail.max_connections: a slot for conn before it connects, waited for
+ * up to the timeout; held until the session closes. */
+static smtp_rc_t take_slot(const php_smtpmail_settings_t *s, php_smtpmail_conn *conn, smtp_error_t *err)
+{
+	char dir[1100];
+	smtp_owner_t owner;
+	unsigned first = (unsigned)(smtp_process_id() % s->max_connections);
+	smtp_rc_t rc = limit_dir(dir, sizeof(dir), &owner, err);
+
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	make_limit_key(s, conn->limit_key);
+	rc = smtp_limit_slot_try(dir, conn->limit_key, s->max_connections, first, &owner, &conn->slot, err);
+	if (rc == SMTP_E_BUSY && close_idle_of(conn->limit_key) > 0) {
+		rc = smtp_limit_slot_try(dir, conn->limit_key, s->max_connections, first, &owner, &conn->slot, err);
+	}
+	if (rc == SMTP_E_BUSY) {
+		rc = smtp_limit_slot_take(dir, conn->limit_key, s->max_connections, first, &owner,
+		                          smtp_clock_ms() + s->timeout_ms, &conn->slot, err);
+	}
+	if (rc == SMTP_E_BUSY) {
+		return smtp_error_set(err, SMTP_E_BUSY, SMTP_STAGE_CONNECT, 0,
+		                      "no free connection: smtpmail.max_connections = %u sessions to %s:" ZEND_LONG_FMT
+		                      " with this account are open (in this or other PHP processes) and none closed within %u ms",
+		                      s->max_connections, s->host, s->port, s->timeout_ms);
+	}
+	conn->slot_held = rc == SMTP_OK;
+	return rc;
+}
+
+smtp_rc_t php_smtpmail_rate_take(const php_smtpmail_settings_t *s, uint64_t *wait_ms, smtp_error_t *err)
+{
+	char dir[1100], key[65];
+	smtp_owner_t owner;
+	uint64_t until = smtp_clock_ms() + s->timeout_ms;
+	smtp_rc_t rc;
+
+	*wait_ms = 0;
+	if (s->max_per_minute == 0) {
+		return SMTP_OK;
+	}
+	rc = limit_dir(dir, sizeof(dir), &owner, err);
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	make_limit_key(s, key);
+	for (;;) {
+		uint64_t now;
+		rc = smtp_limit_rate_take(dir, key, s->max_per_minute, smtp_wall_ms(), &owner, until, wait_ms, err);
+		now = smtp_clock_ms();
+		if (rc != SMTP_E_BUSY || !s->rate_wait || now + *wait_ms > until) {
+			break;
+		}
+		smtp_sleep_ms((unsigned)*wait_ms);
+	}
+	if (rc == SMTP_E_BUSY) {
+		return smtp_error_set(err, SMTP_E_BUSY, SMTP_STAGE_CONNECT, 0,
+		                      "smtpmail.max_per_minute = %u messages to %s:" ZEND_LONG_FMT
+		                      " with this account were sent in the last minute; the next may go in %llu ms",
+		                      s->max_per_minute, s->host, s->port, (unsigned long long)*wait_ms);
+	}
+	return rc;
 }
 
 void php_smtpmail_conn_close(php_smtpmail_conn *conn, bool quit)
@@ -104,6 +254,10 @@ void php_smtpmail_conn_close(php_smtpmail_conn *conn, bool quit)
 		smtp_session_free(conn->session);
 	}
 	php_smtpmail_stream_close(conn);
+	/* The connection is closed: its slot is free for the next. */
+	if (conn->slot_held) {
+		smtp_limit_slot_release(&conn->slot);
+	}
 	pefree(conn, conn->persistent);
 }
 
@@ -160,6 +314,13 @@ static smtp_rc_t open_new(const php_smtpmail_settings_t *s, const char *key, con
 
 	*out = NULL;
 	memcpy(conn->key, key, sizeof(conn->key));
+	if (s->max_connections > 0) {
+		rc = take_slot(s, conn, err);
+		if (rc != SMTP_OK) {
+			php_smtpmail_conn_close(conn, false);
+			return rc;
+		}
+	}
 	rc = php_smtpmail_stream_connect(conn, s, s->tls == SMTP_TLS_IMPLICIT, err);
 	if (rc == SMTP_OK && s->tls != SMTP_TLS_IMPLICIT) {
 		rc = php_smtpmail_stream_await_greeting(conn, s, err);
@@ -429,6 +590,9 @@ void php_smtpmail_pool_destroy(HashTable *pool)
 		conn->stream = NULL;
 		smtp_session_free(conn->session);
 		conn->session = NULL;
+		if (conn->slot_held) {
+			smtp_limit_slot_release(&conn->slot);
+		}
 		pefree(conn, conn->persistent);
 	} ZEND_HASH_FOREACH_END();
 	zend_hash_destroy(pool);

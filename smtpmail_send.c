@@ -335,19 +335,29 @@ static smtp_rc_t plan_and_scan(smtpmail_job_t *job, const smtpmail_input_t *in, 
  * A kept session that turns out dead before the message went out is replaced
  * once: the message is neither lost nor sent twice. */
 static smtp_rc_t deliver(smtpmail_job_t *job, const smtpmail_settings_t *settings, const smtpmail_input_t *in,
-                         smtp_error_t *err)
+                         smtp_error_t *err, smtp_hold_t *hold)
 {
 	bool reused = false;
 	smtpmail_settings_t timed = *settings;
 	const smtpmail_settings_t *s = &timed;
 	uint64_t size = (uint64_t)job->composed.head.len + in->message_len;
+	uint64_t rate_wait;
 	smtp_rc_t rc;
 
+	/* smtpmail.max_per_minute counts every message tried, before anything is
+	 * sent: a provider counts what it was offered. */
+	rc = php_smtpmail_rate_take(settings, &rate_wait, err);
+	if (rc != SMTP_OK) {
+		*hold = rc == SMTP_E_BUSY ? SMTP_HOLD_RATE : SMTP_HOLD_NONE;
+		return rc;
+	}
 	/* One deadline for the whole transaction, connect to final reply. */
 	timed.deadline_ms = smtp_clock_ms() + (uint64_t)settings->timeout_ms * SMTPMAIL_TRANSACTION_TIMEOUTS
 	                    + size / SMTPMAIL_SLOW_LINK_BPS * 1000u;
 	rc = php_smtpmail_pool_acquire(s, false, &job->conn, &reused, err);
-
+	if (rc == SMTP_E_BUSY) {
+		*hold = SMTP_HOLD_NO_SLOT;
+	}
 	if (rc == SMTP_OK) {
 		rc = transaction(job, in, err);
 		/* A relay that did not take AUTH pipelined with the envelope got no
@@ -364,6 +374,9 @@ static smtp_rc_t deliver(smtpmail_job_t *job, const smtpmail_settings_t *setting
 			smtp_send_result_destroy(&job->result);
 			smtp_error_clear(err);
 			rc = php_smtpmail_pool_acquire(s, true, &job->conn, &reused, err);
+			if (rc == SMTP_E_BUSY) {
+				*hold = SMTP_HOLD_NO_SLOT;
+			}
 			if (rc == SMTP_OK) {
 				rc = transaction(job, in, err);
 			}
@@ -515,6 +528,7 @@ typedef struct {
 	char peer[SMTPMAIL_HOST_MAX + 16];
 	char earlier[SMTP_ERROR_MESSAGE_MAX];
 	bool unknown_outcome;               /* RFC 1047: the final dot went out, no reply came back */
+	smtp_hold_t hold;                   /* a local limit held the message back (nothing was offered) */
 	smtp_policy_verdict_t v;            /* what becomes of the message (smtp_core/smtp_policy) */
 } smtpmail_attempt_t;
 
@@ -549,7 +563,9 @@ static void attempt_relays(smtpmail_job_t *job, const smtpmail_settings_t *s, co
 		smtp_send_result_destroy(&job->result);
 		smtp_send_result_init(&job->result);
 		smtp_error_clear(&a->err);
-		a->rc = deliver(job, &a->relay, in, &a->err);
+		a->hold = SMTP_HOLD_NONE;
+		a->rc = deliver(job, &a->relay, in, &a->err, &a->hold);
+		pin.hold = a->hold;
 		pin.relay = i;
 		pin.rc = a->rc;
 		pin.err = &a->err;
@@ -801,6 +817,9 @@ static void send_quietly(const smtpmail_settings_t *s, const smtpmail_input_t *i
 		} else {
 			traced = *s;
 			traced.transcript = s->want_transcript ? &job->transcript : NULL;
+			/* At smtpmail.max_per_minute a message with a spool to go to is
+			 * spooled at once; without one it waits, up to the timeout. */
+			traced.rate_wait = !spool;
 			attempt_relays(job, &traced, in, &pin, a);
 			if (spool) {
 				settle_pause(dest, &pause, a, pin.now);
@@ -937,7 +956,7 @@ bool php_smtpmail_send_message(const smtpmail_settings_t *s, const smtpmail_inpu
 /* Sends one claimed spool message and settles it: done, deferred or failed.
  * Returns false when the relays are unreachable, so the flush stops early. */
 static bool flush_one(const smtpmail_settings_t *s, smtp_spool_msg_t *msg, const char *dest, smtp_spool_pause_t *pause,
-                      php_smtpmail_flush_counts_t *counts)
+                      php_smtpmail_flush_counts_t *counts, bool *busy)
 {
 	smtpmail_job_t *job = job_new();
 	smtpmail_input_t in;
@@ -979,6 +998,16 @@ static bool flush_one(const smtpmail_settings_t *s, smtp_spool_msg_t *msg, const
 		memset(pause, 0, sizeof(*pause));
 	}
 
+	if (a.hold != SMTP_HOLD_NONE) {
+		/* A local limit (max_connections, max_per_minute) held the message
+		 * back: nothing was offered to a relay and the message is not at
+		 * fault. The policy's DEFER of a message already in the spool is to
+		 * leave it as it is, without an attempt or a back-off; the pass stops. */
+		counts->waiting++;
+		*busy = true;
+		job_done(job);
+		return false;
+	}
 	if (a.v.verdict == SMTP_VERDICT_SENT) {
 		/* Recipients refused for now stay in the spool; refused for good are logged and dropped. */
 		const char **again = emalloc(sizeof(char *) * (job->result.nrcpts + 1));
@@ -1034,28 +1063,85 @@ typedef struct {
 	bool held;           /* msg went through smtp_spool_claim() and is not released yet */
 	smtp_error_t err;
 	smtp_rc_t rc;
+	/* Watch mode: when each message seen may be tried next (unix seconds;
+	 * UINT64_MAX: never by this flusher), so a pass claims only what is due. */
+	HashTable *due;
+	uint64_t next_due;   /* the earliest of them after a pass; 0: none */
+	bool busy;           /* the pass stopped at a local limit */
+	zend_long tried;     /* messages tried, towards "limit" */
+	smtp_dir_watch_t *watch;
 } smtpmail_flush_t;
 
-static smtp_rc_t flush_quietly(const smtpmail_settings_t *s, const char *dir, bool force, bool retarget,
-                               zend_long limit, php_smtpmail_flush_counts_t *counts, smtpmail_flush_t *f)
+static void note_due(smtpmail_flush_t *f, const char *id, uint64_t when)
 {
-	size_t i, tried = 0;
+	zval z;
+
+	if (f->due == NULL) {
+		return;
+	}
+	ZVAL_LONG(&z, when > ZEND_LONG_MAX ? ZEND_LONG_MAX : (zend_long)when);
+	zend_hash_str_update(f->due, id, strlen(id), &z);
+	if (when != UINT64_MAX && (f->next_due == 0 || when < f->next_due)) {
+		f->next_due = when;
+	}
+}
+
+/* One pass over the queue. A watching flusher stops between two messages
+ * when asked to (SIGTERM, SIGINT). */
+static smtp_rc_t flush_pass(const smtpmail_settings_t *s, const char *dir, bool force, bool retarget, zend_long limit,
+                            php_smtpmail_flush_counts_t *counts, smtpmail_flush_t *f)
+{
+	size_t i;
 	char dest[65];
+	uint64_t now = (uint64_t)time(NULL);
+	HashTable *seen = f->due;
+	smtp_rc_t result = SMTP_OK;
 	smtp_spool_pause_t pause;
 
-	if (smtp_spool_list(dir, &f->ids, &f->nids, &f->err) != SMTP_OK) {
-		return f->err.rc;
+	f->next_due = 0;
+	f->busy = false;
+	/* A fresh table each pass, holding only the ids listed now: a long watch
+	 * does not keep every id it ever sent. */
+	if (seen != NULL) {
+		ALLOC_HASHTABLE(f->due);
+		zend_hash_init(f->due, zend_hash_num_elements(seen) + 8, NULL, NULL, 0);
 	}
-	/* What a writer that crashed left in tmp/ (see SMTPMAIL_SPOOL_TMP_MAX_AGE). */
-	smtp_spool_sweep_tmp(dir, (uint64_t)time(NULL), SMTPMAIL_SPOOL_TMP_MAX_AGE);
-	php_smtpmail_dest_token(s, dest);
+	smtp_spool_list_free(f->ids, f->nids);
+	f->ids = NULL;
+	f->nids = 0;
+	if (smtp_spool_list(dir, &f->ids, &f->nids, &f->err) != SMTP_OK) {
+		result = f->err.rc;
+		f->nids = 0;
+	} else {
+		/* What a writer that crashed left in tmp/ (see SMTPMAIL_SPOOL_TMP_MAX_AGE). */
+		smtp_spool_sweep_tmp(dir, now, SMTPMAIL_SPOOL_TMP_MAX_AGE);
+		php_smtpmail_dest_token(s, dest);
+	}
 	/* A relay that throttled us is left alone until its back-off ends, unless forced. */
-	smtp_spool_pause_read(dir, dest, &pause, NULL);
+	memset(&pause, 0, sizeof(pause));
+	if (result == SMTP_OK) {
+		smtp_spool_pause_read(dir, dest, &pause, NULL);
+	}
 	for (i = 0; i < f->nids; i++) {
 		smtp_spool_msg_t *msg = &f->msg;
 		smtp_rc_t rc;
 		bool go_on = true;
+		zval *known = seen != NULL ? zend_hash_str_find(seen, f->ids[i], strlen(f->ids[i])) : NULL;
 
+		if (f->due != NULL && php_smtpmail_watch_stop_requested()) {
+			counts->waiting += (zend_long)(f->nids - i);
+			break;
+		}
+		if (known != NULL && !force && (uint64_t)Z_LVAL_P(known) > now) {
+			/* Seen in an earlier pass of this watch: not due yet. */
+			if (Z_LVAL_P(known) == ZEND_LONG_MAX) {
+				counts->skipped++;
+			} else {
+				counts->waiting++;
+				note_due(f, f->ids[i], (uint64_t)Z_LVAL_P(known));
+			}
+			continue;
+		}
 		rc = smtp_spool_claim(dir, f->ids[i], msg, &f->err);
 		f->held = true;
 		if (rc == SMTP_E_STATE) {
@@ -1071,20 +1157,119 @@ static smtp_rc_t flush_quietly(const smtpmail_settings_t *s, const char *dir, bo
 			 * pool with other settings shares the directory): it waits for a
 			 * flusher with those settings, and never goes anywhere else. */
 			counts->skipped++;
-		} else if ((!force && (msg->next_attempt > (uint64_t)time(NULL) || pause.until > (uint64_t)time(NULL)))
-		           || (limit > 0 && (zend_long)tried >= limit)) {
+			note_due(f, f->ids[i], UINT64_MAX);
+		} else if ((!force && (msg->next_attempt > now || pause.until > now)) || (limit > 0 && f->tried >= limit)) {
 			/* Not tried: a message waiting out its back-off, or its relay's, is no new failure. */
 			counts->waiting++;
+			note_due(f, f->ids[i], msg->next_attempt > pause.until ? msg->next_attempt : pause.until);
 		} else {
-			tried++;
-			go_on = flush_one(s, msg, dest, &pause, counts);
+			f->tried++;
+			go_on = flush_one(s, msg, dest, &pause, counts, &f->busy);
+			/* Deferred: defer updated next_attempt. Sent or failed: the id is
+			 * gone from the next listing, and so from the next table. */
+			note_due(f, f->ids[i], f->busy ? now : msg->next_attempt);
 		}
 		smtp_spool_release(msg);
 		f->held = false;
 		if (!go_on) {
-			/* The relays are down: the rest would only wait for the same timeout. */
-			counts->deferred += (zend_long)(f->nids - i - 1);
+			/* The relays are down, or a local limit is reached: the rest would
+			 * only wait for the same (at a limit, untried: waiting). */
+			if (f->busy) {
+				counts->waiting += (zend_long)(f->nids - i - 1);
+			} else {
+				counts->deferred += (zend_long)(f->nids - i - 1);
+			}
 			break;
+		}
+	}
+	if (seen != NULL) {
+		zend_hash_destroy(seen);
+		FREE_HASHTABLE(seen);
+	}
+	return result;
+}
+
+static smtp_rc_t flush_quietly(const smtpmail_settings_t *s, const char *dir, bool force, bool retarget,
+                               zend_long limit, php_smtpmail_flush_counts_t *counts, smtpmail_flush_t *f)
+{
+	return flush_pass(s, dir, force, retarget, limit, counts, f);
+}
+
+/* The watch: passes over the queue until the time is up or a signal asks to
+ * stop. Between passes it waits for a new file in queue/ (inotify on Linux;
+ * elsewhere it looks again every second), for the earliest back-off to end,
+ * or for the rate limit's window to open. Sessions stay open while there is
+ * work and close after smtpmail.persistent_idle seconds without. Counts:
+ * sent, failed and deferred (tries that failed for now) add up over the
+ * passes; skipped and waiting are those of the last pass (what still waits). */
+static smtp_rc_t watch_quietly(const smtpmail_settings_t *s, const char *dir, bool force, bool retarget,
+                               zend_long limit, zend_long watch, php_smtpmail_flush_counts_t *counts,
+                               smtpmail_flush_t *f)
+{
+	char queue[SMTP_SPOOL_PATH_MAX];
+	uint64_t end = watch > 0 ? smtp_clock_ms() + (uint64_t)watch * 1000u : 0;
+	uint64_t last_work = smtp_clock_ms();
+	uint64_t idle_ms = (uint64_t)(SMTPMAIL_G(persistent_idle) > 0 ? SMTPMAIL_G(persistent_idle) : 0) * 1000u;
+	smtp_rc_t rc = smtp_spool_prepare(dir, &f->err);
+
+	if (rc != SMTP_OK) {
+		return rc;
+	}
+	snprintf(queue, sizeof(queue), "%s/queue", dir);
+	if (smtp_dir_watch_open(queue, &f->watch) != 0) {
+		f->watch = NULL;   /* no inotify here: look every second */
+	}
+	ALLOC_HASHTABLE(f->due);
+	zend_hash_init(f->due, 64, NULL, NULL, 0);
+	for (;;) {
+		php_smtpmail_flush_counts_t pass;
+		bool rescan = false;
+		uint64_t now;
+
+		memset(&pass, 0, sizeof(pass));
+		rc = flush_pass(s, dir, force, retarget, limit, &pass, f);
+		if (rc != SMTP_OK) {
+			return rc;
+		}
+		counts->sent += pass.sent;
+		counts->failed += pass.failed;
+		counts->deferred += pass.deferred;
+		counts->skipped = pass.skipped;
+		counts->waiting = pass.waiting;
+		if (pass.sent > 0 || pass.failed > 0) {
+			last_work = smtp_clock_ms();
+		}
+		if (limit > 0 && f->tried >= limit) {
+			break;
+		}
+		/* Wait for something to do, a second at a time (a signal that lands
+		 * just before a wait is seen within that second). */
+		while (!rescan) {
+			uint64_t wait = 1000;
+			bool changed = false;
+
+			now = smtp_clock_ms();
+			if (php_smtpmail_watch_stop_requested() || (end != 0 && now >= end)) {
+				return SMTP_OK;
+			}
+			if (idle_ms > 0 && now - last_work > idle_ms && zend_hash_num_elements(&SMTPMAIL_G(pool)) > 0) {
+				/* No work for a while: no idle session (and its slot) kept. */
+				php_smtpmail_pool_close_all();
+			}
+			if (end != 0 && end - now < wait) {
+				wait = end - now;
+			}
+			php_smtpmail_watch_wait_begin();
+			if (!php_smtpmail_watch_stop_requested()) {
+				if (f->watch != NULL) {
+					smtp_dir_watch_wait(f->watch, (unsigned)wait, &changed);
+				} else {
+					smtp_sleep_ms((unsigned)wait);
+					changed = true;
+				}
+			}
+			php_smtpmail_watch_wait_end();
+			rescan = changed || f->busy || (f->next_due != 0 && (uint64_t)time(NULL) >= f->next_due);
 		}
 	}
 	return SMTP_OK;
@@ -1096,26 +1281,43 @@ static void flush_free(smtpmail_flush_t *f)
 		smtp_spool_release(&f->msg);
 	}
 	smtp_spool_list_free(f->ids, f->nids);
+	if (f->due != NULL) {
+		zend_hash_destroy(f->due);
+		FREE_HASHTABLE(f->due);
+	}
+	smtp_dir_watch_close(f->watch);
 	efree(f);
 }
 
 /* Sends what the spool holds; see smtp_spool_flush() in smtpmail.stub.php.
- * Like a send, with user code off until it is over. */
+ * Like a send, with user code off until it is over. watch < 0: one pass;
+ * else stay for watch seconds (0: until SIGTERM or SIGINT). */
 bool php_smtpmail_spool_flush(const smtpmail_settings_t *s, const char *dir, bool force, bool retarget,
-                              zend_long limit, php_smtpmail_flush_counts_t *counts)
+                              zend_long limit, zend_long watch, php_smtpmail_flush_counts_t *counts)
 {
 	smtpmail_flush_t *f = ecalloc(1, sizeof(*f));
+	php_smtpmail_watch_signals_t sig;
 	php_smtpmail_quiet_t q;
 	bool ok;
 
 	php_smtpmail_quiet_begin(&q);
+	if (watch >= 0) {
+		php_smtpmail_watch_signals_begin(&sig);
+	}
 	zend_try {
-		f->rc = flush_quietly(s, dir, force, retarget, limit, counts, f);
+		f->rc = watch >= 0 ? watch_quietly(s, dir, force, retarget, limit, watch, counts, f)
+		                   : flush_quietly(s, dir, force, retarget, limit, counts, f);
 	} zend_catch {
+		if (watch >= 0) {
+			php_smtpmail_watch_signals_end(&sig);
+		}
 		php_smtpmail_quiet_end(&q);
 		flush_free(f);
 		zend_bailout();
 	} zend_end_try();
+	if (watch >= 0) {
+		php_smtpmail_watch_signals_end(&sig);
+	}
 	php_smtpmail_quiet_end(&q);
 	ok = f->rc == SMTP_OK;
 	if (!ok) {

@@ -13,6 +13,7 @@
 #include "fopen_wrappers.h"
 
 #include "php_smtpmail.h"
+#include "smtp_core/smtp_limit.h"
 #include "smtp_core/smtp_compat.h"
 #include "smtp_core/smtp_sasl.h"
 
@@ -487,6 +488,17 @@ static bool load_settings(smtpmail_settings_t *s, HashTable *options, uint32_t a
 	if (s->timeout_ms == 0) {
 		s->timeout_ms = 1;
 	}
+	/* php.ini only: a script cannot raise them (STYLE 28). */
+	if (SMTPMAIL_G(max_connections) < 0 || SMTPMAIL_G(max_connections) > SMTP_LIMIT_SLOTS_MAX) {
+		zend_value_error("smtpmail.max_connections must be 0 (no limit) to %d", SMTP_LIMIT_SLOTS_MAX);
+		return false;
+	}
+	if (SMTPMAIL_G(max_per_minute) < 0 || SMTPMAIL_G(max_per_minute) > SMTP_LIMIT_RATE_MAX) {
+		zend_value_error("smtpmail.max_per_minute must be 0 (no limit) to %d", SMTP_LIMIT_RATE_MAX);
+		return false;
+	}
+	s->max_connections = (unsigned)SMTPMAIL_G(max_connections);
+	s->max_per_minute = (unsigned)SMTPMAIL_G(max_per_minute);
 	if (from != NULL) {
 		if (strlen(from) >= sizeof(s->from)) {
 			settings_error(why, why_cap, "The sender (smtpmail.from or options[\"from\"]) must be shorter than %zu characters", sizeof(s->from));

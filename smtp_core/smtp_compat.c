@@ -45,6 +45,18 @@ uint64_t smtp_clock_ms(void)
 	return (uint64_t)GetTickCount64();
 }
 
+uint64_t smtp_wall_ms(void)
+{
+	FILETIME ft;
+	ULARGE_INTEGER t;
+
+	GetSystemTimeAsFileTime(&ft);
+	t.LowPart = ft.dwLowDateTime;
+	t.HighPart = ft.dwHighDateTime;
+	/* 100 ns ticks since 1601; 11644473600 s from 1601 to 1970. */
+	return t.QuadPart / 10000u - 11644473600000ull;
+}
+
 int smtp_gmtime(time_t t, struct tm *out)
 {
 	return gmtime_s(out, &t) == 0 ? 0 : -1;
@@ -349,6 +361,57 @@ void smtp_file_close(smtp_file_t f)
 	}
 }
 
+int smtp_file_open_rw(const char *path, smtp_file_t *f)
+{
+	return open_plain(path, GENERIC_READ | GENERIC_WRITE, OPEN_ALWAYS, f);
+}
+
+int smtp_file_rewrite(smtp_file_t f, const void *p, size_t n)
+{
+	LARGE_INTEGER zero;
+	int e;
+
+	zero.QuadPart = 0;
+	if (!SetFilePointerEx((HANDLE)f, zero, NULL, FILE_BEGIN)) {
+		return last_error();
+	}
+	if ((e = smtp_file_write(f, p, n)) != 0) {
+		return e;
+	}
+	return SetEndOfFile((HANDLE)f) ? 0 : last_error();
+}
+
+/* No directory notifications here: the caller polls. (ReadDirectoryChangesW
+ * would do; polling once a second is what the flusher promises elsewhere.) */
+struct smtp_dir_watch {
+	int unused;
+};
+
+int smtp_dir_watch_open(const char *path, smtp_dir_watch_t **w)
+{
+	(void)path;
+	*w = NULL;
+	return (int)ERROR_NOT_SUPPORTED;
+}
+
+int smtp_dir_watch_wait(smtp_dir_watch_t *w, unsigned ms, bool *changed)
+{
+	(void)w;
+	*changed = false;
+	smtp_sleep_ms(ms);
+	return 0;
+}
+
+void smtp_dir_watch_close(smtp_dir_watch_t *w)
+{
+	(void)w;
+}
+
+bool smtp_os_err_is_unsupported(int e)
+{
+	return e == (int)ERROR_NOT_SUPPORTED;
+}
+
 /*
  * The spool's durable publish on Windows is the POSIX one, step for step:
  * write the file, FlushFileBuffers it (data and size on the disk), MoveFileExW
@@ -573,11 +636,22 @@ void smtp_os_err_text(int e, char *buf, size_t cap)
 # include <sys/file.h>
 # include <sys/stat.h>
 # include <unistd.h>
+# ifdef __linux__
+#  include <poll.h>
+#  include <sys/inotify.h>
+# endif
 
 uint64_t smtp_clock_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t smtp_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
@@ -838,6 +912,128 @@ void smtp_file_close(smtp_file_t f)
 		close(f);
 	}
 }
+
+int smtp_file_open_rw(const char *path, smtp_file_t *f)
+{
+	return open_regular(path, O_RDWR | O_CREAT, f);
+}
+
+int smtp_file_rewrite(smtp_file_t f, const void *p, size_t n)
+{
+	int e;
+
+	if (lseek(f, 0, SEEK_SET) != 0) {
+		return os_error();
+	}
+	if ((e = smtp_file_write(f, p, n)) != 0) {
+		return e;
+	}
+	while (ftruncate(f, (off_t)n) != 0) {
+		if (errno != EINTR) {
+			return os_error();
+		}
+	}
+	return 0;
+}
+
+# ifdef __linux__
+struct smtp_dir_watch {
+	int fd;
+};
+
+int smtp_dir_watch_open(const char *path, smtp_dir_watch_t **w)
+{
+	smtp_dir_watch_t *nw;
+	int fd, e;
+
+	*w = NULL;
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0) {
+		return os_error();
+	}
+	/* A spool writer renames a finished file into the directory (IN_MOVED_TO);
+	 * IN_CREATE covers whoever writes in place. */
+	if (inotify_add_watch(fd, path, IN_MOVED_TO | IN_CREATE | IN_ONLYDIR) < 0) {
+		e = os_error();
+		close(fd);
+		return e;
+	}
+	nw = malloc(sizeof(*nw));
+	if (nw == NULL) {
+		close(fd);
+		return ENOMEM;
+	}
+	nw->fd = fd;
+	*w = nw;
+	return 0;
+}
+
+int smtp_dir_watch_wait(smtp_dir_watch_t *w, unsigned ms, bool *changed)
+{
+	struct pollfd p;
+	char events[4096];
+	int r;
+
+	*changed = false;
+	p.fd = w->fd;
+	p.events = POLLIN;
+	p.revents = 0;
+	r = poll(&p, 1, ms > INT32_MAX ? INT32_MAX : (int)ms);
+	if (r < 0) {
+		return errno == EINTR ? 0 : os_error();
+	}
+	if (r == 0) {
+		return 0;
+	}
+	/* Drain: what changed matters, not which names (the caller lists). */
+	while (read(w->fd, events, sizeof(events)) > 0) {
+		*changed = true;
+	}
+	return 0;
+}
+
+void smtp_dir_watch_close(smtp_dir_watch_t *w)
+{
+	if (w != NULL) {
+		close(w->fd);
+		free(w);
+	}
+}
+
+bool smtp_os_err_is_unsupported(int e)
+{
+	return e == ENOSYS;
+}
+# else
+struct smtp_dir_watch {
+	int unused;
+};
+
+int smtp_dir_watch_open(const char *path, smtp_dir_watch_t **w)
+{
+	(void)path;
+	*w = NULL;
+	return ENOSYS;
+}
+
+int smtp_dir_watch_wait(smtp_dir_watch_t *w, unsigned ms, bool *changed)
+{
+	(void)w;
+	*changed = false;
+	smtp_sleep_ms(ms);
+	return 0;
+}
+
+void smtp_dir_watch_close(smtp_dir_watch_t *w)
+{
+	(void)w;
+}
+
+bool smtp_os_err_is_unsupported(int e)
+{
+	return e == ENOSYS;
+}
+# endif
 
 int smtp_dir_sync(const char *path)
 {

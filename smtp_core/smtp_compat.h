@@ -14,6 +14,10 @@
 /* Milliseconds on a clock that never jumps (not wall time); for deadlines. */
 uint64_t smtp_clock_ms(void);
 
+/* Milliseconds since 1970 on the wall clock: shared by every process and
+ * surviving a reboot, for state kept in files (smtp_limit.c). */
+uint64_t smtp_wall_ms(void);
+
 /* Broken-down UTC time; returns 0 on success. */
 int smtp_gmtime(time_t t, struct tm *out);
 
@@ -93,6 +97,27 @@ int smtp_file_is_at(smtp_file_t f, const char *path, bool *same);
 /* Closes f, releasing its lock first (Windows: UnlockFileEx, then
  * CloseHandle); SMTP_FILE_NONE is a no-op. */
 void smtp_file_close(smtp_file_t f);
+/* Opens path for reading and writing, creating it (mode 0600) when missing,
+ * never through a symlink and only a regular file: a small shared state file
+ * (smtp_limit.c). Nothing is truncated. */
+int smtp_file_open_rw(const char *path, smtp_file_t *f);
+/* Replaces the whole content of f with the n bytes at p (write from offset 0,
+ * then cut the file to n bytes). */
+int smtp_file_rewrite(smtp_file_t f, const void *p, size_t n);
+
+/* Watching a directory for new entries (a spool's queue/ for a flusher that
+ * stays): inotify on Linux. Elsewhere smtp_dir_watch_open() returns an error
+ * for which smtp_os_err_is_unsupported() is true, and the caller polls. */
+typedef struct smtp_dir_watch smtp_dir_watch_t;
+int smtp_dir_watch_open(const char *path, smtp_dir_watch_t **w);
+/* Waits up to ms milliseconds for an entry to be created in or moved into the
+ * directory; *changed tells whether one was. A signal ends the wait early
+ * (*changed false). Pending events are consumed. */
+int smtp_dir_watch_wait(smtp_dir_watch_t *w, unsigned ms, bool *changed);
+/* NULL is a no-op. */
+void smtp_dir_watch_close(smtp_dir_watch_t *w);
+/* The OS offers no such facility here (ENOSYS; Windows: not supported). */
+bool smtp_os_err_is_unsupported(int e);
 
 /* *ok becomes true when f is a secret's file: owned by this process's user
  * (or the process is root) and neither readable nor writable by its group or

@@ -46,6 +46,7 @@ bool smtp_error_is_transient(const smtp_error_t *err)
 	case SMTP_E_TIMEOUT:
 	case SMTP_E_CLOSED:
 	case SMTP_E_IO:
+	case SMTP_E_BUSY:
 		return true;
 	case SMTP_E_REPLY:
 		/* RFC 5321 4.2.1: 4yz is a transient negative completion reply. */
@@ -91,6 +92,7 @@ const char *smtp_rc_name(smtp_rc_t rc)
 	case SMTP_E_NOMEM: return "out of memory";
 	case SMTP_E_STATE: return "session unusable";
 	case SMTP_E_INTERNAL: return "internal error";
+	case SMTP_E_BUSY: return "local limit reached";
 	}
 	return "unknown error";
 }

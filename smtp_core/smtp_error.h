@@ -28,7 +28,9 @@ typedef enum {
 	SMTP_E_LIMIT,    /* a protocol limit was exceeded (line length, size) */
 	SMTP_E_NOMEM,
 	SMTP_E_STATE,    /* the session already failed or is in the wrong state */
-	SMTP_E_INTERNAL
+	SMTP_E_INTERNAL,
+	SMTP_E_BUSY      /* a local limit says "not now" (smtpmail.max_connections or
+	                  * max_per_minute): nothing was sent, the message is not at fault */
 } smtp_rc_t;
 
 typedef enum {
