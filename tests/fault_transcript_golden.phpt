@@ -38,7 +38,7 @@ $expected = "EHLO client.test\r\n"
     . "EHLO client.test\r\n"
     . "AUTH PLAIN " . base64_encode("\0user@example.org\0s3cret") . "\r\n"
     /* RFC 1870 3: the message's 200 octets with CRLF line ends; the stuffed dot not counted. */
-    . "MAIL FROM:<sender@example.org> SIZE=200\r\n"
+    . "MAIL FROM:<sender@example.org> SIZE=252\r\n"
     . "RCPT TO:<a@example.org>\r\n"
     . "RCPT TO:<b@example.net>\r\n"
     . "DATA\r\n"

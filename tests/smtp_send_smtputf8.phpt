@@ -73,10 +73,10 @@ run('7-bit body', $all, FAULT_FROM, 'rcpt@example.org', FAULT_BODY, true);
 --EXPECTF--
 utf8 address, SMTPUTF8 offered:
   accepted: 用户@xn--fsqu00a.xn--4rr70v
-  MAIL FROM:<jörg@example.org> SIZE=162 BODY=8BITMIME SMTPUTF8
+  MAIL FROM:<jörg@example.org> SIZE=214 BODY=8BITMIME SMTPUTF8
   RCPT TO:<用户@xn--fsqu00a.xn--4rr70v>
   DATA
-  data octets: 162
+  data octets: 214
 server: ok
 utf8 address, no SMTPUTF8:
 SmtpMail\SenderException code=0 stage=mail transient=false permanent=true enhanced=-
@@ -92,22 +92,22 @@ SmtpMail\SenderException code=0 stage=mail transient=false permanent=true enhanc
 server: ok
 IDN domain, no SMTPUTF8:
   accepted: info@xn--bcher-kva.example
-  MAIL FROM:<sender@example.org> SIZE=176 BODY=8BITMIME
+  MAIL FROM:<sender@example.org> SIZE=269 BODY=8BITMIME
   RCPT TO:<info@xn--bcher-kva.example>
   DATA
-  data octets: 176
+  data octets: 269
 server: ok
 no extensions:
   accepted: rcpt@example.org
   MAIL FROM:<sender@example.org>
   RCPT TO:<rcpt@example.org>
   DATA
-  data octets: 159
+  data octets: 229
 server: ok
 7-bit body:
   accepted: rcpt@example.org
-  MAIL FROM:<sender@example.org> SIZE=172
+  MAIL FROM:<sender@example.org> SIZE=224
   RCPT TO:<rcpt@example.org>
   DATA
-  data octets: 172
+  data octets: 224
 server: ok
