@@ -1251,6 +1251,11 @@ smtp_rc_t smtp_spool_pause_write(const char *dir, const char *dest, const smtp_s
 	/* Each writer its own tmp/ name; the rename makes the newest record win whole. */
 	rc = write_durably(tmp, true, path, &block, 1, &owner, err);
 	smtp_buf_destroy(&b);
+	/* The rename is in the directory: a back-off record that a crash could
+	 * take back would let every worker hammer a relay that asked for rest. */
+	if (rc == SMTP_OK && (e = smtp_dir_sync(dir)) != 0) {
+		return os_fail(err, e, "sync", dir);
+	}
 	return rc;
 }
 
