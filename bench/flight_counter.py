@@ -7,7 +7,9 @@ A flight is what the client sends before the server answers: client bytes
 up to the next server bytes (a pipelined group is one flight, and so is TLS's
 Finished with the EHLO written right behind it). Only answered flights count:
 each costs a round trip to the relay, while a last write nobody answers (a
-TLS close_notify) costs none. A server that speaks first (the SMTP greeting)
+TLS close_notify) costs none, and neither does one the client did not wait
+for: an answer that comes after the client closed its side (a QUIT whose 221
+the client does not read) is not counted. A server that speaks first (the SMTP greeting)
 adds a half, as the client waits for it before its first flight. Standing in front of the delaying proxy, this sees
 the bytes when the client sends and receives them.
 
@@ -38,8 +40,11 @@ class Conn:
         self.number = number
         self.log = log
         self.last = None          # "c" or "s": who sent the last bytes seen
+        self.client_closed = False
 
     def saw(self, who):
+        if who == "s" and self.client_closed:
+            return
         if who == "s" and self.last in (None, "c"):
             self.log.write(f"{self.number} {'g' if self.last is None else 'f'}\n")
             self.log.flush()
@@ -58,6 +63,8 @@ async def pump(reader, writer, conn, who):
     except (ConnectionError, OSError):
         pass
     finally:
+        if who == "c":
+            conn.client_closed = True
         try:
             writer.close()
         except Exception:

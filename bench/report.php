@@ -175,8 +175,8 @@ table(['peer', 'W1', 'W2', 'W3', 'W4', 'W5'], $rows);
 
 echo "W6 (a page sending one mail per request, 8 workers, ab -c 8 for 10 s, relay behind a 40 ms RTT,\n",
      "TLS + AUTH; round trips counted by bench/flight_counter.py: per request over the run, and the median\n",
-     "over the sessions for pages that open one per request; under PHP-FPM the QUIT of a session that is not\n",
-     "persistent is among them, though it comes after the response):\n\n";
+     "over the sessions for pages that open one per request; a flight is counted when the client waits for its\n",
+     "answer, so smtpmail's QUIT, whose 221 it does not wait for, is not, while PHPMailer's QUIT is):\n\n";
 $rows = [];
 foreach (W6_SAPIS as $sapi => $sapiName) {
     foreach (W6_MODES as $mode => $modeName) {
@@ -233,7 +233,7 @@ table(['target', 'measured', 'met'], [
         $q($persistent, med('W6', 'cli-server/starttls/phpmailer', 'rate')), 5, 'x'),
     target('W6 persistent with max_connections = serving processes >= 0.95x without (php -S, STARTTLS)',
         $q(med('W6', 'cli-server/starttls/smtpmail-persistent-limited', 'rate'), $persistent), 0.95, 'x'),
-    target('W6 not persistent, PHP-FPM, STARTTLS: round trips at the median, QUIT included <= 6.5',
+    target('W6 not persistent, PHP-FPM, STARTTLS: round trips waited for, median session <= 6.5',
         med('W6', 'fpm/starttls/smtpmail-mail', 'rt_p50'), 6.5, '', true),
     target('W6 not persistent, PHP-FPM, STARTTLS: >= 1.8x PHPMailer',
         $q(med('W6', 'fpm/starttls/smtpmail-mail', 'rate'), med('W6', 'fpm/starttls/phpmailer', 'rate')), 1.8, 'x'),

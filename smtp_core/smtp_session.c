@@ -23,8 +23,6 @@
 /* Commands queued for one write: the pipelined envelope of a transaction with
  * many recipients (RFC 2920 allows any number of commands before DATA). */
 #define SMTP_SESSION_OUT_MAX (4u * 1024u * 1024u)
-/* QUIT is a courtesy: never wait long for its reply. */
-#define SMTP_QUIT_WAIT_MS 2000u
 
 struct smtp_session {
 	smtp_transport_t t;
@@ -1317,10 +1315,18 @@ smtp_rc_t smtp_session_send(smtp_session_t *s, const char *from, const char *con
 	return SMTP_OK;
 }
 
+/*
+ * QUIT is written and the session ends without waiting for the 221. RFC 5321
+ * 4.1.1.10 says a client SHOULD wait for it, but by then everything that
+ * matters is settled (each message was accepted or refused at its final
+ * reply), and the wait costs the caller a round trip at the end of every
+ * session: the worker of a web request that sent mail is held that long.
+ * Postfix's own SMTP client does the same by default (smtp_skip_quit_response
+ * = yes). The server still gets its QUIT, so it logs an orderly end.
+ */
 void smtp_session_quit(smtp_session_t *s)
 {
 	smtp_error_t ignored;
-	unsigned saved;
 
 	if (s == NULL || !s->in_sync || (!s->opened && !s->dead)) {
 		if (s != NULL) {
@@ -1331,15 +1337,9 @@ void smtp_session_quit(smtp_session_t *s)
 	s->dead = true;
 	s->in_sync = false;
 	s->cap_ms = 0;
-	saved = s->timeout_ms;
-	if (s->timeout_ms > SMTP_QUIT_WAIT_MS) {
-		s->timeout_ms = SMTP_QUIT_WAIT_MS;
+	if (queue_command(s, "QUIT", NULL, 0, SMTP_COMMAND_LINE_MAX, SMTP_STAGE_QUIT, &ignored) == SMTP_OK) {
+		(void)flush(s, SMTP_STAGE_QUIT, &ignored);
 	}
-	if (queue_command(s, "QUIT", NULL, 0, SMTP_COMMAND_LINE_MAX, SMTP_STAGE_QUIT, &ignored) == SMTP_OK
-	    && flush(s, SMTP_STAGE_QUIT, &ignored) == SMTP_OK) {
-		(void)read_reply(s, SMTP_STAGE_QUIT, &ignored);
-	}
-	s->timeout_ms = saved;
 }
 
 void smtp_session_set_mime(smtp_session_t *s, const smtp_mime_plan_t *plan)

@@ -150,7 +150,7 @@ bool smtp_session_body_8bit(const smtp_session_t *s);
 /* Sets (or with NULL clears) where the dialogue is traced from now on. */
 void smtp_session_set_trace(smtp_session_t *s, smtp_trace_fn fn, void *ctx);
 
-/* Sends QUIT and waits briefly for the reply; errors are ignored. The session is dead afterwards. */
+/* Sends QUIT without waiting for its reply; errors are ignored. The session is dead afterwards. */
 void smtp_session_quit(smtp_session_t *s);
 
 /* True while the session may carry another transaction. */

@@ -69,4 +69,3 @@ S: 250 AUTH PLAIN
 C: AUTH PLAIN <redacted>
 S: 535 5.7.8 no
 C: QUIT
-S: 221 %s

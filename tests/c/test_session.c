@@ -17,7 +17,6 @@
 #define GREETING "220 mx.example.net ESMTP Postfix\r\n"
 #define C_EHLO "EHLO client.example\r\n"
 #define C_QUIT "QUIT\r\n"
-#define S_BYE "221 2.0.0 Bye\r\n"
 /* RFC 4616: base64("\0alice\0s3cr3t-pw"), computed independently. */
 #define PLAIN_B64 "AGFsaWNlAHMzY3IzdC1wdw=="
 #define PASSWORD "s3cr3t-pw"
@@ -177,7 +176,6 @@ static void test_happy_starttls_plain_pipelined(void)
 	mem_expect(&m, ".\r\n");
 	mem_send(&m, "250 2.0.0 Ok: queued as 5DEF34\r\n");
 	mem_expect(&m, C_QUIT);
-	mem_send(&m, S_BYE);
 
 	s = smtp_session_new(&c, &t);
 	CHECK(s != NULL);
@@ -242,7 +240,6 @@ static void test_starttls_forgets_auth(void)
 	mem_expect(&m, C_EHLO);
 	mem_send(&m, "250-mx.example.net\r\n250 PIPELINING\r\n");
 	mem_expect(&m, C_QUIT);
-	mem_send(&m, S_BYE);
 
 	s = smtp_session_new(&c, &t);
 	CHECK_INT(smtp_session_open(s, &err), SMTP_E_AUTH);
@@ -294,7 +291,6 @@ static void test_no_pipelining(void)
 	mem_expect(&m, BODY_WIRE);
 	mem_send(&m, S_QUEUED);
 	mem_expect(&m, C_QUIT);
-	mem_send(&m, S_BYE);
 
 	s = smtp_session_new(&c, &t);
 	CHECK_INT(smtp_session_open(s, &err), SMTP_OK);
@@ -335,7 +331,6 @@ static void test_implicit_tls(void)
 	mem_expect(&m, "AUTH PLAIN " PLAIN_B64 "\r\n");
 	mem_send(&m, "235 2.7.0 Authentication successful\r\n");
 	mem_expect(&m, C_QUIT);
-	mem_send(&m, S_BYE);
 
 	s = smtp_session_new(&c, &t);
 	CHECK_INT(smtp_session_open(s, &err), SMTP_OK);
@@ -368,7 +363,6 @@ static void test_tls_none_no_auth(void)
 	/* Exim's style of queue id. */
 	mem_send(&m, "250 OK id=1rXyZa-0007Ab-QQ\r\n");
 	mem_expect(&m, C_QUIT);
-	mem_send(&m, S_BYE);
 
 	s = smtp_session_new(&c, &t);
 	CHECK_INT(smtp_session_open(s, &err), SMTP_OK);
@@ -452,7 +446,6 @@ static void test_no_helo_fallback(void)
 		/* RFC 5321 3.8: a server that said 421 is closing: no QUIT to it. */
 		if (k != 2) {
 			mem_expect(&m, C_QUIT);
-			mem_send(&m, S_BYE);
 		}
 
 		s = smtp_session_new(&c, &t);
@@ -487,7 +480,6 @@ static void test_starttls_not_offered(void)
 	mem_init(&m);
 	script_ehlo(&m, "250-mx.example.net\r\n250-PIPELINING\r\n250 AUTH PLAIN\r\n");
 	mem_expect(&m, C_QUIT);
-	mem_send(&m, S_BYE);
 
 	s = smtp_session_new(&c, &t);
 	CHECK_INT(smtp_session_open(s, &err), SMTP_E_TLS);
@@ -519,7 +511,6 @@ static void test_starttls_refused(void)
 	mem_expect(&m, "STARTTLS\r\n");
 	mem_send(&m, "454 4.7.0 TLS not available due to local problem\r\n");
 	mem_expect(&m, C_QUIT);
-	mem_send(&m, S_BYE);
 
 	s = smtp_session_new(&c, &t);
 	CHECK_INT(smtp_session_open(s, &err), SMTP_E_TLS);
@@ -637,7 +628,6 @@ static void run_auth(const auth_case_t *ac, smtp_error_t *err, bool expect_quit)
 	}
 	if (expect_quit) {
 		mem_expect(&m, C_QUIT);
-		mem_send(&m, S_BYE);
 	}
 	s = smtp_session_new(&c, &t);
 	CHECK_INT(smtp_session_open(s, err), ac->rc);
@@ -920,7 +910,6 @@ static void test_greeting_refused(void)
 		/* RFC 5321 3.8: after a 421 the server closes the channel: no QUIT. */
 		if (k != 0) {
 			mem_expect(&m, C_QUIT);
-			mem_send(&m, S_BYE);
 		}
 		s = smtp_session_new(&c, &t);
 		CHECK_INT(smtp_session_open(s, &err), SMTP_E_REPLY);
@@ -1113,7 +1102,6 @@ static void test_rcpt_all_refused(void)
 			mem_send(&m, "450 4.2.0 <c@example.net>: Recipient address rejected: Greylisted\r\n");
 		}
 		mem_expect(&m, C_QUIT);
-		mem_send(&m, S_BYE);
 
 		s = open_plain(&m, &t);
 		smtp_send_result_init(&res);
@@ -1219,7 +1207,6 @@ static void test_mail_refused_pipelined(void)
 		if (k == 0) {
 			mem_send(&m, "503 5.5.1 Error: need MAIL command\r\n503 5.5.1 Error: need RCPT command\r\n");
 			mem_expect(&m, C_QUIT);
-			mem_send(&m, S_BYE);
 		} else {
 			mem_closed(&m);
 		}
@@ -1285,7 +1272,6 @@ static void test_auth_pipelined(void)
 		}
 		if (k != 3 && k != 4) {
 			mem_expect(&m, C_QUIT);
-			mem_send(&m, S_BYE);
 		}
 		s = smtp_session_new(&c, &t);
 		CHECK_INT(smtp_session_open(s, &err), SMTP_OK);
@@ -1334,7 +1320,6 @@ static void test_auth_pipelined_login(void)
 	mem_expect(&m, PASSWORD_B64 "\r\n");
 	mem_send(&m, "235 2.7.0 Authentication successful\r\n");
 	mem_expect(&m, C_QUIT);
-	mem_send(&m, S_BYE);
 	s = smtp_session_new(&c, &t);
 	CHECK_INT(smtp_session_open(s, &err), SMTP_OK);
 	quit_and_check(s, &m, C_QUIT);
@@ -1357,7 +1342,6 @@ static void test_mail_refused_plain(void)
 	mem_expect(&m, "MAIL FROM:<sender@example.org>\r\n");
 	mem_send(&m, "451 4.3.0 Temporary lookup failure\r\n");
 	mem_expect(&m, C_QUIT);
-	mem_send(&m, S_BYE);
 	s = open_plain(&m, &t);
 	smtp_send_result_init(&res);
 	CHECK_INT(send_body(s, RCPT3, 3, &res, &err), SMTP_E_REPLY);
@@ -1413,7 +1397,6 @@ static void test_data_554(void)
 	mem_expect(&m, ENVELOPE1);
 	mem_send(&m, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n554 5.3.0 Transaction failed\r\n");
 	mem_expect(&m, C_QUIT);
-	mem_send(&m, S_BYE);
 	s = open_plain(&m, &t);
 	smtp_send_result_init(&res);
 	CHECK_INT(send_body(s, RCPT1, 1, &res, &err), SMTP_E_REPLY);
@@ -1486,7 +1469,6 @@ static void test_final_552(void)
 	mem_expect(&m, BODY_WIRE);
 	mem_send(&m, "552 5.3.4 Error: message file too big\r\n");
 	mem_expect(&m, C_QUIT);
-	mem_send(&m, S_BYE);
 	s = open_plain(&m, &t);
 	smtp_send_result_init(&res);
 	CHECK_INT(send_body(s, RCPT1, 1, &res, &err), SMTP_E_REPLY);
@@ -1602,7 +1584,6 @@ static void test_size_limit(void)
 	mem_expect_n(&m, wire, wl);
 	mem_send(&m, S_QUEUED);
 	mem_expect(&m, C_QUIT);
-	mem_send(&m, S_BYE);
 	s = open_plain(&m, &t);
 	CHECK_INT(smtp_session_caps(s)->size, 100);
 	smtp_send_result_init(&res);
@@ -1652,7 +1633,6 @@ static void test_crlf_in_address(void)
 			mem_send(&m, "250 Ok\r\n");
 		}
 		mem_expect(&m, C_QUIT);
-		mem_send(&m, S_BYE);
 		s = open_plain(&m, &t);
 		smtp_send_result_init(&res);
 		if (k == 0) {
@@ -1971,7 +1951,6 @@ static void test_smtputf8(void)
 			mem_send(&m, S_QUEUED);
 		}
 		mem_expect(&m, C_QUIT);
-		mem_send(&m, S_BYE);
 		s = open_plain(&m, &t);
 		writes = m.writes;
 		smtp_send_result_init(&res);

@@ -79,10 +79,17 @@ function relay_log_wait(string $needle, float $timeout = 10.0): string
     $log = relay_env()['SMTPMAIL_RELAY_DIR'] . '/log/postfix.log';
     $deadline = microtime(true) + $timeout;
     do {
-        foreach (file($log, FILE_IGNORE_NEW_LINES) ?: [] as $line) {
+        /* Line by line: the log of a relay that also served bench/run grows to
+         * tens of MB, more than a test's memory_limit holds at once. */
+        $fh = @fopen($log, 'r');
+        while ($fh !== false && ($line = fgets($fh)) !== false) {
             if (str_contains($line, $needle)) {
-                return $line;
+                fclose($fh);
+                return rtrim($line, "\r\n");
             }
+        }
+        if ($fh !== false) {
+            fclose($fh);
         }
         usleep(100000);
     } while (microtime(true) < $deadline);
