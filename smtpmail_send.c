@@ -453,7 +453,9 @@ static smtp_rc_t prepare(smtpmail_job_t *job, const smtpmail_settings_t *s, cons
 	compose.subject_len = in->subject_len;
 	compose.headers = in->headers;
 	compose.headers_len = in->headers_len;
-	compose.from = configured_addr;
+	/* The From field, when the message has none, shows the mailbox as configured,
+	 * display name included; the envelope takes its address. */
+	compose.from = configured;
 	if (compose.from == NULL && s->username != NULL && strchr(s->username, '@') != NULL) {
 		compose.from = s->username;
 	}

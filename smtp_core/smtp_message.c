@@ -375,17 +375,20 @@ static size_t utf8_invalid_at(const unsigned char *u, size_t n)
 	return n;
 }
 
-/* RFC 2047: "Subject: " then B-encoded words in charset, each at most
+/* RFC 2047: "Field: " then B-encoded words in charset, each at most
  * SMTP_EWORD_MAX long, each line at most SMTP_EWORD_LINE_MAX; words go on
- * continuation lines. UTF-8 words hold whole characters (2047 5); other
- * charsets come here only when single-octet, where every octet is one. */
-static void put_encoded_subject(writer_t *w, const smtp_buf_t *text, const char *charset, bool utf8)
+ * continuation lines, tail after the last. UTF-8 words hold whole characters
+ * (2047 5); other charsets come here only when single-octet, where every
+ * octet is one. */
+static void put_encoded_words(writer_t *w, const char *field, const smtp_buf_t *text, const char *charset, bool utf8,
+                              const char *tail)
 {
 	const unsigned char *u = (const unsigned char *)text->data;
-	size_t i, prefix = strlen("Subject: ");
+	size_t i, prefix = strlen(field) + 2;
 	size_t overhead = strlen("=?") + strlen(charset) + strlen("?B?") + strlen("?=");
 
-	puts_(w, "Subject: ");
+	puts_(w, field);
+	puts_(w, ": ");
 	for (i = 0; i < text->len;) {
 		size_t word = SMTP_EWORD_LINE_MAX - prefix, take = i;
 		if (word > SMTP_EWORD_MAX) {
@@ -405,13 +408,105 @@ static void put_encoded_subject(writer_t *w, const smtp_buf_t *text, const char 
 		if (w->rc == SMTP_OK) {
 			w->rc = smtp_base64_encode(w->b, u + i, take - i);
 		}
-		puts_(w, "?=\r\n");
+		puts_(w, "?=");
 		i = take;
 		if (i < text->len) {
-			put(w, " ", 1);
+			puts_(w, "\r\n ");
 			prefix = 1;
 		}
 	}
+	puts_(w, tail);
+	puts_(w, "\r\n");
+}
+
+static void put_encoded_subject(writer_t *w, const smtp_buf_t *text, const char *charset, bool utf8)
+{
+	put_encoded_words(w, "Subject", text, charset, utf8, "");
+}
+
+/*
+ * The From field smtpmail writes when the message has none, from a mailbox the
+ * settings gave ("Shop <shop@example.org>", or an address alone). ASCII goes
+ * as given, display name included. Otherwise the field is rebuilt, since raw
+ * UTF-8 in a header needs SMTPUTF8 all the way (RFC 6532): the display name
+ * as RFC 2047 encoded words (a phrase may hold them, 2047 5 (3)), the address
+ * as parsed (its domain as an A-label). A name that is not UTF-8 is an error.
+ */
+static smtp_rc_t put_from(writer_t *w, const char *from, const char *addr, smtp_error_t *err)
+{
+	size_t n = strlen(from), lt, a, b;
+	smtp_buf_t name;
+
+	if (is_ascii(from, n) || addr == NULL) {
+		puts_(w, "From: ");
+		puts_(w, from);
+		puts_(w, "\r\n");
+		return SMTP_OK;
+	}
+	/* name-addr: the display name is what stands before the last '<'. */
+	for (lt = n; lt > 0 && from[lt - 1] != '<'; lt--) {
+	}
+	a = 0;
+	b = lt > 0 ? lt - 1 : 0;
+	while (a < b && is_wsp(from[a])) {
+		a++;
+	}
+	while (b > a && is_wsp(from[b - 1])) {
+		b--;
+	}
+	if (b - a >= 2 && from[a] == '"' && from[b - 1] == '"') {
+		a++;
+		b--;
+	}
+	if (a == b) {
+		puts_(w, "From: ");
+		puts_(w, addr);
+		puts_(w, "\r\n");
+		return SMTP_OK;
+	}
+	smtp_buf_init(&name, n);
+	for (; a < b; a++) {
+		/* A quoted-pair stands for its second character. */
+		if (from[a] == '\\' && a + 1 < b) {
+			a++;
+		}
+		if (smtp_buf_append(&name, from + a, 1) != SMTP_OK) {
+			smtp_buf_destroy(&name);
+			return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
+		}
+	}
+	if (utf8_invalid_at((const unsigned char *)name.data, name.len) != name.len) {
+		smtp_buf_destroy(&name);
+		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
+		                      "from: the display name is neither ASCII nor UTF-8");
+	}
+	if (is_ascii(name.data, name.len)) {
+		/* Only the address needed rewriting: the name goes as a quoted string. */
+		size_t i;
+		puts_(w, "From: \"");
+		for (i = 0; i < name.len; i++) {
+			if (name.data[i] == '"' || name.data[i] == '\\') {
+				put(w, "\\", 1);
+			}
+			put(w, name.data + i, 1);
+		}
+		puts_(w, "\" <");
+		puts_(w, addr);
+		puts_(w, ">\r\n");
+	} else {
+		smtp_buf_t tail;
+		smtp_buf_init(&tail, strlen(addr) + 4);
+		if (smtp_buf_append_str(&tail, " <") != SMTP_OK || smtp_buf_append_str(&tail, addr) != SMTP_OK ||
+		    smtp_buf_append_str(&tail, ">") != SMTP_OK) {
+			smtp_buf_destroy(&tail);
+			smtp_buf_destroy(&name);
+			return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
+		}
+		put_encoded_words(w, "From", &name, "UTF-8", true, tail.data);
+		smtp_buf_destroy(&tail);
+	}
+	smtp_buf_destroy(&name);
+	return SMTP_OK;
 }
 
 /* RFC 2978 2.3 mime-charset characters. */
@@ -778,11 +873,9 @@ static smtp_rc_t compose(const smtp_compose_t *in, smtp_composed_t *out, smtp_he
 			return rc;
 		}
 	}
-	if (hfrom == NULL && in->from != NULL) {
+	if (hfrom == NULL && in->from != NULL && (rc = put_from(&w, in->from, out->from_addr, err)) != SMTP_OK) {
 		/* Only one From (RFC 5322 3.6): an empty one was dropped above. */
-		puts_(&w, "From: ");
-		puts_(&w, in->from);
-		put(&w, "\r\n", 2);
+		return rc;
 	}
 	if (smtp_headers_find(hl, "Date") == NULL && (rc = put_date(&w, in->now, err)) != SMTP_OK) {
 		return rc;

@@ -205,6 +205,31 @@ static void test_generated_fields(void)
 	CHECK_STR(c.from_addr, "noreply@x.example");
 	CHECK_INT(c.rcpts.count, 0);
 
+	/* Not ASCII: rebuilt, since raw UTF-8 in a header needs SMTPUTF8 (RFC 6532): the
+	 * name as RFC 2047 words (quotes and quoted-pairs undone first), the address
+	 * as parsed, its domain an A-label. */
+	in.from = "\"J\\\"org M\xc3\xbc" "ller\" <me@b\xc3\xbc" "cher.example>";
+	CHECK_INT(smtp_message_compose(&in, &c, &err), SMTP_OK);
+	HEAD_IS(&c, "From: =?UTF-8?B?SiJvcmcgTcO8bGxlcg==?= <me@xn--bcher-kva.example>\r\n" DATE1);
+	CHECK_STR(c.from_addr, "me@xn--bcher-kva.example");
+	in.from = "Jo Doe <me@b\xc3\xbc" "cher.example>";
+	CHECK_INT(smtp_message_compose(&in, &c, &err), SMTP_OK);
+	HEAD_IS(&c, "From: \"Jo Doe\" <me@xn--bcher-kva.example>\r\n" DATE1);
+	in.from = "me@b\xc3\xbc" "cher.example";
+	CHECK_INT(smtp_message_compose(&in, &c, &err), SMTP_OK);
+	HEAD_IS(&c, "From: me@xn--bcher-kva.example\r\n" DATE1);
+	/* A long name takes several words, each at most 75 octets, on folded lines. */
+	in.from = "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	          "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	          "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9 <me@x.example>";
+	CHECK_INT(smtp_message_compose(&in, &c, &err), SMTP_OK);
+	HEAD_IS(&c, "From: =?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOp?=\r\n"
+	            " =?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOp?= <me@x.example>\r\n" DATE1);
+	/* A name in another 8-bit charset cannot be labelled: an error naming it. */
+	in.from = "J\xf6rg <me@x.example>";
+	COMPOSE_ERR(&in, "from: the display name is neither ASCII nor UTF-8");
+	in.from = "Site (robot) <noreply@x.example>";
+
 	/* A From field wins over in->from, for the head and for from_addr. */
 	SET(headers, "from: \"Doe, J\" <J@Y.example>");
 	CHECK_INT(smtp_message_compose(&in, &c, &err), SMTP_OK);
