@@ -430,7 +430,7 @@ static void put_encoded_subject(writer_t *w, const smtp_buf_t *text, const char 
  * as given, display name included. Otherwise the field is rebuilt, since raw
  * UTF-8 in a header needs SMTPUTF8 all the way (RFC 6532): the display name
  * as RFC 2047 encoded words (a phrase may hold them, 2047 5 (3)), the address
- * as parsed (its domain as an A-label). A name that is not UTF-8 is an error.
+ * as parsed (its domain as an A-label). A name that is not UTF-8 is left out.
  */
 static smtp_rc_t put_from(writer_t *w, const char *from, const char *addr, smtp_error_t *err)
 {
@@ -476,11 +476,12 @@ static smtp_rc_t put_from(writer_t *w, const char *from, const char *addr, smtp_
 		}
 	}
 	if (utf8_invalid_at((const unsigned char *)name.data, name.len) != name.len) {
-		smtp_buf_destroy(&name);
-		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
-		                      "from: the display name is neither ASCII nor UTF-8");
-	}
-	if (is_ascii(name.data, name.len)) {
+		/* Another 8-bit charset, which no label names: the address alone, as
+		 * before display names were kept, rather than a mail refused. */
+		puts_(w, "From: ");
+		puts_(w, addr);
+		puts_(w, "\r\n");
+	} else if (is_ascii(name.data, name.len)) {
 		/* Only the address needed rewriting: the name goes as a quoted string. */
 		size_t i;
 		puts_(w, "From: \"");
