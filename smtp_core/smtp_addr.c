@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smtp_buf.h"
 #include "smtp_idna.h"
 
 /* Room for an excerpt of the input quoted in an error message (sanitised). */
@@ -1192,6 +1193,7 @@ smtp_rc_t smtp_addr_list_add(smtp_addr_list_t *l, const char *addr, size_t len, 
 {
 	size_t i;
 	char *copy;
+	char **items;
 
 	if (len == 0 || len > SMTP_ADDR_MAX) {
 		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
@@ -1219,19 +1221,11 @@ smtp_rc_t smtp_addr_list_add(smtp_addr_list_t *l, const char *addr, size_t len, 
 	if (2 * (l->count + 1) > l->nslots_ && !index_rebuild(l, l->count + 1)) {
 		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
 	}
-	if (l->count == l->cap) {
-		size_t cap = l->cap == 0 ? SMTP_ADDR_LIST_INITIAL : l->cap * 2;
-		char **grown;
-		if (cap > SIZE_MAX / sizeof(*grown)) {
-			return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
-		}
-		grown = realloc(l->items, cap * sizeof(*grown));
-		if (grown == NULL) {
-			return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
-		}
-		l->items = grown;
-		l->cap = cap;
+	items = smtp_buf_grow_items(l->items, l->count, &l->cap, SMTP_ADDR_LIST_INITIAL, sizeof(*items));
+	if (items == NULL) {
+		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
 	}
+	l->items = items;
 	copy = malloc(len + 1);
 	if (copy == NULL) {
 		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
