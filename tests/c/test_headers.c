@@ -267,7 +267,7 @@ static void test_until_text(void)
 static void test_grow_items(void)
 {
 	int *items = NULL, *grown;
-	size_t cap = 0, count;
+	size_t cap = 0, count, want = 4;
 
 	for (count = 0; count < 100; count++) {
 		grown = smtp_buf_grow_items(items, count, &cap, 4, sizeof(*items));
@@ -277,9 +277,11 @@ static void test_grow_items(void)
 		}
 		items = grown;
 		items[count] = (int)count * 3;
-		if (count == 0 || count == 4 || count == 8 || count == 16) {
-			CHECK_INT(cap, count == 0 ? 4 : count * 2);
+		/* Grown only when full: 4, 8, 16, ... */
+		if (count == want) {
+			want *= 2;
 		}
+		CHECK_INT(cap, want);
 	}
 	CHECK_INT(cap, 128);
 	for (count = 0; count < 100; count++) {
@@ -294,10 +296,12 @@ static void test_grow_items(void)
 	/* A size that would overflow: NULL, array and cap unchanged. */
 	CHECK(smtp_buf_grow_items(items, 128, &cap, 4, (size_t)-1 / 200) == NULL);
 	CHECK_INT(cap, 128);
-	cap = (size_t)-1 / 2 + 1;
-	CHECK(smtp_buf_grow_items(items, cap, &cap, 4, 1) == NULL);
-	CHECK(cap == (size_t)-1 / 2 + 1);
 	free(items);
+	/* Doubling past SIZE_MAX: NULL before any realloc (a NULL array here, so
+	 * a wrapped size could not free anything). */
+	cap = (size_t)-1 / 2 + 1;
+	CHECK(smtp_buf_grow_items(NULL, cap, &cap, 4, 1) == NULL);
+	CHECK(cap == (size_t)-1 / 2 + 1);
 }
 
 int main(void)
