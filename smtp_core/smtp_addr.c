@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smtp_buf.h"
 #include "smtp_idna.h"
 
 /* Room for an excerpt of the input quoted in an error message (sanitised). */
@@ -136,6 +137,44 @@ static smtp_rc_t fail_unbalanced(parser_t *ps, char c, size_t from)
 	                      "%s has an unbalanced '%c' in '%s'", ps->what, c, q);
 }
 
+/* RFC 5322 3.2.2 FWS at ps->pos (a CR or LF): a line break (fold_len) and white space. */
+static smtp_rc_t skip_fold(parser_t *ps)
+{
+	size_t n = fold_len(ps->p, ps->len, ps->pos);
+
+	if (n == 0) {
+		return fail_byte(ps, ps->pos);
+	}
+	ps->pos += n;
+	return SMTP_OK;
+}
+
+/* One step inside a comment or a quoted string, at anything but its
+ * delimiters: a quoted-pair, a fold or one byte of text. A backslash that
+ * ends the input is taken, so the caller's loop ends and reports the
+ * missing close. */
+static smtp_rc_t skip_quoted_text(parser_t *ps)
+{
+	unsigned char c = (unsigned char)ps->p[ps->pos];
+
+	if (c == '\\') {
+		if (ps->pos + 1 >= ps->len) {
+			ps->pos = ps->len;
+		} else if (!is_qp_char((unsigned char)ps->p[ps->pos + 1])) {
+			return fail_byte(ps, ps->pos + 1);
+		} else {
+			ps->pos += 2;
+		}
+	} else if (c == '\r' || c == '\n') {
+		return skip_fold(ps);
+	} else if (is_ctl(c)) {
+		return fail_byte(ps, ps->pos);
+	} else {
+		ps->pos++;
+	}
+	return SMTP_OK;
+}
+
 /* RFC 5322 3.2.2 comment: nested parentheses, quoted-pairs and folds. Iterative,
  * so deep nesting costs no stack. ps->pos is at the '('. */
 static smtp_rc_t skip_comment(parser_t *ps)
@@ -152,24 +191,11 @@ static smtp_rc_t skip_comment(parser_t *ps)
 			if (--depth == 0) {
 				return SMTP_OK;
 			}
-		} else if (c == '\\') {
-			if (ps->pos + 1 >= ps->len) {
-				break;
-			}
-			if (!is_qp_char((unsigned char)ps->p[ps->pos + 1])) {
-				return fail_byte(ps, ps->pos + 1);
-			}
-			ps->pos += 2;
-		} else if (c == '\r' || c == '\n') {
-			size_t n = fold_len(ps->p, ps->len, ps->pos);
-			if (n == 0) {
-				return fail_byte(ps, ps->pos);
-			}
-			ps->pos += n;
-		} else if (is_ctl(c)) {
-			return fail_byte(ps, ps->pos);
 		} else {
-			ps->pos++;
+			smtp_rc_t rc = skip_quoted_text(ps);
+			if (rc != SMTP_OK) {
+				return rc;
+			}
 		}
 	}
 	return fail_unbalanced(ps, '(', open);
@@ -183,11 +209,10 @@ static smtp_rc_t skip_cfws(parser_t *ps)
 		if (is_wsp(c)) {
 			ps->pos++;
 		} else if (c == '\r' || c == '\n') {
-			size_t n = fold_len(ps->p, ps->len, ps->pos);
-			if (n == 0) {
-				return fail_byte(ps, ps->pos);
+			smtp_rc_t rc = skip_fold(ps);
+			if (rc != SMTP_OK) {
+				return rc;
 			}
-			ps->pos += n;
 		} else if (c == '(') {
 			smtp_rc_t rc = skip_comment(ps);
 			if (rc != SMTP_OK) {
@@ -204,6 +229,7 @@ static smtp_rc_t skip_cfws(parser_t *ps)
 static smtp_rc_t scan_qstring(parser_t *ps)
 {
 	size_t open = ps->pos++;
+	smtp_rc_t rc;
 
 	while (ps->pos < ps->len) {
 		unsigned char c = (unsigned char)ps->p[ps->pos];
@@ -211,24 +237,9 @@ static smtp_rc_t scan_qstring(parser_t *ps)
 			ps->pos++;
 			return SMTP_OK;
 		}
-		if (c == '\\') {
-			if (ps->pos + 1 >= ps->len) {
-				break;
-			}
-			if (!is_qp_char((unsigned char)ps->p[ps->pos + 1])) {
-				return fail_byte(ps, ps->pos + 1);
-			}
-			ps->pos += 2;
-		} else if (c == '\r' || c == '\n') {
-			size_t n = fold_len(ps->p, ps->len, ps->pos);
-			if (n == 0) {
-				return fail_byte(ps, ps->pos);
-			}
-			ps->pos += n;
-		} else if (is_ctl(c)) {
-			return fail_byte(ps, ps->pos);
-		} else {
-			ps->pos++;
+		rc = skip_quoted_text(ps);
+		if (rc != SMTP_OK) {
+			return rc;
 		}
 	}
 	return fail_unbalanced(ps, '"', open);
@@ -1192,6 +1203,7 @@ smtp_rc_t smtp_addr_list_add(smtp_addr_list_t *l, const char *addr, size_t len, 
 {
 	size_t i;
 	char *copy;
+	char **items;
 
 	if (len == 0 || len > SMTP_ADDR_MAX) {
 		return smtp_error_set(err, SMTP_E_ARG, SMTP_STAGE_MESSAGE, 0,
@@ -1219,19 +1231,11 @@ smtp_rc_t smtp_addr_list_add(smtp_addr_list_t *l, const char *addr, size_t len, 
 	if (2 * (l->count + 1) > l->nslots_ && !index_rebuild(l, l->count + 1)) {
 		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
 	}
-	if (l->count == l->cap) {
-		size_t cap = l->cap == 0 ? SMTP_ADDR_LIST_INITIAL : l->cap * 2;
-		char **grown;
-		if (cap > SIZE_MAX / sizeof(*grown)) {
-			return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
-		}
-		grown = realloc(l->items, cap * sizeof(*grown));
-		if (grown == NULL) {
-			return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
-		}
-		l->items = grown;
-		l->cap = cap;
+	items = smtp_buf_grow_items(l->items, l->count, &l->cap, SMTP_ADDR_LIST_INITIAL, sizeof(*items));
+	if (items == NULL) {
+		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
 	}
+	l->items = items;
 	copy = malloc(len + 1);
 	if (copy == NULL) {
 		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");

@@ -1,6 +1,7 @@
 /* smtp_buf.c: see smtp_buf.h. */
 #include "smtp_buf.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,4 +89,52 @@ char *smtp_buf_detach(smtp_buf_t *b, size_t *len)
 	b->len = 0;
 	b->cap = 0;
 	return p;
+}
+
+void *smtp_buf_grow_items(void *items, size_t count, size_t *cap, size_t first, size_t size)
+{
+	size_t want = *cap == 0 ? first : *cap;
+	void *grown;
+
+	if (count < *cap) {
+		return items;
+	}
+	if (*cap != 0) {
+		if (want > SIZE_MAX / 2) {
+			return NULL;
+		}
+		want *= 2;
+	}
+	if (size == 0 || want > SIZE_MAX / size) {
+		return NULL;
+	}
+	grown = realloc(items, want * size);
+	if (grown == NULL) {
+		return NULL;
+	}
+	*cap = want;
+	return grown;
+}
+
+bool smtp_buf_parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 20) {
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned d;
+		if (s[i] < '0' || s[i] > '9') {
+			return false;
+		}
+		d = (unsigned)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10u) {
+			return false;
+		}
+		v = v * 10u + d;
+	}
+	*out = v;
+	return true;
 }

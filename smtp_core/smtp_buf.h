@@ -9,7 +9,9 @@
 #ifndef SMTP_BUF_H
 #define SMTP_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "smtp_error.h"
 
@@ -33,5 +35,21 @@ smtp_rc_t smtp_buf_append_char(smtp_buf_t *b, char c);
 void smtp_buf_consume(smtp_buf_t *b, size_t n);
 /* Takes the storage out of b (caller frees with free()); b becomes empty. */
 char *smtp_buf_detach(smtp_buf_t *b, size_t *len);
+
+/*
+ * Room for one more item in a growing array of `size`-octet items holding
+ * `count` in room for *cap: items itself while there is room, else the array
+ * moved (realloc) into room for `first` items the first time, then twice as
+ * many each time, and *cap updated. NULL when out of memory or the size would
+ * overflow: items and *cap are unchanged then, as with realloc.
+ */
+void *smtp_buf_grow_items(void *items, size_t count, size_t *cap, size_t first, size_t size);
+
+/*
+ * Reads back a number smtp_core wrote as text into its own files (spool
+ * records, the rate log): exactly 1 to 20 decimal digits, no sign, spaces or
+ * other bytes, and no overflow past UINT64_MAX. False otherwise, *out unchanged.
+ */
+bool smtp_buf_parse_u64(const char *s, size_t len, uint64_t *out);
 
 #endif

@@ -87,6 +87,18 @@ static smtp_rc_t canon_too_long(smtp_canon_t *c, smtp_stage_t stage, const char 
 	return canon_report(c, err);
 }
 
+/* True when b is the LF of a CRLF whose CR already ended a line: RFC 5321
+ * 2.3.8, CRLF is one line end, not a CR and then a LF. Either way the next
+ * byte is no longer the one after a CR. */
+static bool skip_lf_of_crlf(smtp_canon_t *c, char b)
+{
+	if (!c->eat_lf) {
+		return false;
+	}
+	c->eat_lf = false;
+	return b == '\n';
+}
+
 smtp_rc_t smtp_canon_feed(smtp_canon_t *c, const char *in, size_t len, size_t *consumed,
                           char *out, size_t cap, size_t *produced, smtp_error_t *err)
 {
@@ -120,13 +132,9 @@ smtp_rc_t smtp_canon_feed(smtp_canon_t *c, const char *in, size_t len, size_t *c
 			break;
 		}
 		b = in[i];
-		if (c->eat_lf) {
-			c->eat_lf = false;
-			if (b == '\n') {
-				/* RFC 5321 2.3.8: CRLF is one line end, not a CR and then a LF. */
-				i++;
-				continue;
-			}
+		if (skip_lf_of_crlf(c, b)) {
+			i++;
+			continue;
 		}
 		if (b == '\r' || b == '\n') {
 			/* RFC 5321 2.3.8 and 4.1.1.4: only CRLF may end a line on the wire,
@@ -224,12 +232,9 @@ smtp_rc_t smtp_canon_scan(smtp_canon_t *c, const char *in, size_t len, smtp_erro
 		size_t room, n, k;
 		char b = in[i];
 
-		if (c->eat_lf) {
-			c->eat_lf = false;
-			if (b == '\n') {
-				i++;
-				continue;
-			}
+		if (skip_lf_of_crlf(c, b)) {
+			i++;
+			continue;
 		}
 		if (b == '\r' || b == '\n') {
 			/* The same line ends as smtp_canon_feed(): CRLF, bare CR, bare LF. */

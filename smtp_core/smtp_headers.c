@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smtp_buf.h"
+
 /* Room for an excerpt of the offending line in an error message (sanitised). */
 #define SMTP_HEADERS_QUOTE_MAX 48
 /* First allocation of a list's field array. */
@@ -33,19 +35,12 @@ static smtp_rc_t fail_line(smtp_error_t *err, const char *problem, const char *l
 
 static smtp_rc_t push(smtp_header_list_t *l, const smtp_header_t *h, smtp_error_t *err)
 {
-	if (l->count == l->cap) {
-		size_t cap = l->cap == 0 ? SMTP_HEADERS_INITIAL : l->cap * 2;
-		smtp_header_t *grown;
-		if (cap > SIZE_MAX / sizeof(*grown)) {
-			return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
-		}
-		grown = realloc(l->items, cap * sizeof(*grown));
-		if (grown == NULL) {
-			return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
-		}
-		l->items = grown;
-		l->cap = cap;
+	smtp_header_t *items = smtp_buf_grow_items(l->items, l->count, &l->cap, SMTP_HEADERS_INITIAL, sizeof(*items));
+
+	if (items == NULL) {
+		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
 	}
+	l->items = items;
 	l->items[l->count++] = *h;
 	return SMTP_OK;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smtp_buf.h"
+
 /* Room for a path: the directory, '/', a key, ".<index>.slot", NUL. */
 #define LIMIT_PATH_MAX 4096
 /* Longest line of the window log: 20 digits and LF. */
@@ -130,30 +132,6 @@ void smtp_limit_slot_release(smtp_limit_slot_t *slot)
 	}
 }
 
-/* A strict decimal number (no sign, no spaces, at most 20 digits, no overflow). */
-static bool parse_u64(const char *p, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (len == 0 || len > 20) {
-		return false;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned d;
-		if (p[i] < '0' || p[i] > '9') {
-			return false;
-		}
-		d = (unsigned)(p[i] - '0');
-		if (v > (UINT64_MAX - d) / 10u) {
-			return false;
-		}
-		v = v * 10u + d;
-	}
-	*out = v;
-	return true;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -175,7 +153,7 @@ size_t smtp_limit_window_parse(const char *text, size_t len, uint64_t now_ms, ui
 
 		pos += l + (nl != NULL ? 1 : 0);
 		/* Only a line with its LF: a rewrite cut short leaves a partial last line. */
-		if (nl == NULL || !parse_u64(line, l, &t) || t > now_ms || now_ms - t >= SMTP_LIMIT_WINDOW_MS) {
+		if (nl == NULL || !smtp_buf_parse_u64(line, l, &t) || t > now_ms || now_ms - t >= SMTP_LIMIT_WINDOW_MS) {
 			continue;
 		}
 		if (n == cap) {

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smtp_buf.h"
 #include "smtp_canon.h"
 
 /* Octets of a line kept: a whole header line (at most SMTP_TEXT_LINE_MAX) or
@@ -186,15 +187,12 @@ static bool ctype_param(const char *p, size_t n, const char *name, char *out, si
 
 static smtp_rc_t push_part(smtp_mime_plan_t *plan, const smtp_mime_part_t *part, smtp_error_t *err)
 {
-	if (plan->count == plan->cap) {
-		size_t cap = plan->cap == 0 ? 8 : plan->cap * 2;
-		smtp_mime_part_t *grown;
-		if (cap > SIZE_MAX / sizeof(*grown) || (grown = realloc(plan->parts, cap * sizeof(*grown))) == NULL) {
-			return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
-		}
-		plan->parts = grown;
-		plan->cap = cap;
+	smtp_mime_part_t *parts = smtp_buf_grow_items(plan->parts, plan->count, &plan->cap, 8, sizeof(*parts));
+
+	if (parts == NULL) {
+		return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
 	}
+	plan->parts = parts;
 	plan->parts[plan->count++] = *part;
 	return SMTP_OK;
 }

@@ -819,6 +819,15 @@ static smtp_rc_t canon_out(smtp_session_t *s, smtp_canon_t *canon, const char *p
 	return SMTP_OK;
 }
 
+/* What a re-encoder call returned (rc) and produced goes on through the
+ * canonicaliser; a failure of the re-encoder ends the session as one of the
+ * canonicaliser does, without the final dot. */
+static smtp_rc_t encoded_out(smtp_session_t *s, smtp_rc_t rc, smtp_canon_t *canon, const char *p, size_t n,
+                             size_t *fill, smtp_error_t *err)
+{
+	return rc == SMTP_OK ? canon_out(s, canon, p, n, fill, err) : die(s, rc, false);
+}
+
 /* Streams the pieces through the re-encoder (when the plan changes anything
  * for this relay), the canonicaliser and a fixed buffer, then the final dot. */
 static smtp_rc_t send_body(smtp_session_t *s, const smtp_piece_t *pieces, size_t npieces, smtp_error_t *err)
@@ -856,11 +865,7 @@ static smtp_rc_t send_body(smtp_session_t *s, const smtp_piece_t *pieces, size_t
 			size_t consumed = 0, produced = 0;
 			rc = smtp_mime_feed(&enc, pieces[i].data + off, pieces[i].len - off, &consumed, mbuf, sizeof(mbuf),
 			                    &produced, err);
-			if (rc == SMTP_OK) {
-				rc = canon_out(s, &canon, mbuf, produced, &fill, err);
-			} else {
-				rc = die(s, rc, false);
-			}
+			rc = encoded_out(s, rc, &canon, mbuf, produced, &fill, err);
 			if (rc != SMTP_OK) {
 				return rc;
 			}
@@ -871,11 +876,7 @@ static smtp_rc_t send_body(smtp_session_t *s, const smtp_piece_t *pieces, size_t
 		size_t produced;
 		do {
 			rc = smtp_mime_finish(&enc, mbuf, sizeof(mbuf), &produced, err);
-			if (rc == SMTP_OK) {
-				rc = canon_out(s, &canon, mbuf, produced, &fill, err);
-			} else {
-				rc = die(s, rc, false);
-			}
+			rc = encoded_out(s, rc, &canon, mbuf, produced, &fill, err);
 			if (rc != SMTP_OK) {
 				return rc;
 			}

@@ -82,30 +82,6 @@ static size_t fmt_u64(char *out, uint64_t v)
 	return n;
 }
 
-/* 1 to 20 decimal digits, no sign, no overflow. */
-static bool parse_u64(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (len == 0 || len > 20) {
-		return false;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned d;
-		if (s[i] < '0' || s[i] > '9') {
-			return false;
-		}
-		d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10u) {
-			return false;
-		}
-		v = v * 10u + d;
-	}
-	*out = v;
-	return true;
-}
-
 /* What the spool accepts as an envelope address: exactly the canonical
  * addr-specs smtp_addr.h makes of what PHP code passes, checked with the same
  * parser (so a file edited by hand cannot put "<", ">", a space or a control
@@ -461,15 +437,12 @@ typedef struct {
 static bool push(char ***arr, size_t *n, size_t *cap, const char *s, size_t len)
 {
 	char *copy;
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		char **na = realloc(*arr, nc * sizeof(**arr));
-		if (na == NULL) {
-			return false;
-		}
-		*arr = na;
-		*cap = nc;
+	char **items = smtp_buf_grow_items(*arr, *n, cap, 16, sizeof(**arr));
+
+	if (items == NULL) {
+		return false;
 	}
+	*arr = items;
 	copy = malloc(len + 1);
 	if (copy == NULL) {
 		return false;
@@ -663,7 +636,7 @@ static bool num_field(cursor_t *c, const char *name, uint64_t *out)
 {
 	const char *line, *v;
 	size_t llen, vlen;
-	return next_line(c, &line, &llen) && (v = field(line, llen, name, &vlen)) != NULL && parse_u64(v, vlen, out);
+	return next_line(c, &line, &llen) && (v = field(line, llen, name, &vlen)) != NULL && smtp_buf_parse_u64(v, vlen, out);
 }
 
 static bool flag_field(cursor_t *c, const char *name, bool *out)
@@ -1201,9 +1174,9 @@ smtp_rc_t smtp_spool_pause_read(const char *dir, const char *dest, smtp_spool_pa
 	c.p = buf;
 	c.pos = 0;
 	while (next_line(&c, &line, &llen)) {
-		if ((v = field(line, llen, "until", &vlen)) != NULL && parse_u64(v, vlen, &num)) {
+		if ((v = field(line, llen, "until", &vlen)) != NULL && smtp_buf_parse_u64(v, vlen, &num)) {
 			p->until = num;
-		} else if ((v = field(line, llen, "strikes", &vlen)) != NULL && parse_u64(v, vlen, &num) && num < 1000) {
+		} else if ((v = field(line, llen, "strikes", &vlen)) != NULL && smtp_buf_parse_u64(v, vlen, &num) && num < 1000) {
 			p->strikes = (unsigned)num;
 		} else if ((v = field(line, llen, "error", &vlen)) != NULL) {
 			smtp_text_sanitize(p->reason, sizeof(p->reason), v, vlen);
@@ -1296,7 +1269,7 @@ static void status_read(status_walk_t *w, const char *path, bool retry, uint64_t
 	c.p = buf;
 	c.pos = 0;
 	while (next_line(&c, &line, &llen)) {
-		if (retry && (v = field(line, llen, "next", &vlen)) != NULL && parse_u64(v, vlen, &next)) {
+		if (retry && (v = field(line, llen, "next", &vlen)) != NULL && smtp_buf_parse_u64(v, vlen, &next)) {
 			if (w->st->next_attempt == 0 || next < w->st->next_attempt) {
 				w->st->next_attempt = next;
 			}
@@ -1335,7 +1308,7 @@ static bool status_entry(void *ctx, const char *name)
 		}
 		w->st->queued++;
 		/* The id starts with the creation time (see smtp_spool.h). */
-		if (!parse_u64(id, strcspn(id, "-"), &created)) {
+		if (!smtp_buf_parse_u64(id, strcspn(id, "-"), &created)) {
 			return true;
 		}
 		if (w->st->oldest_created == 0 || created < w->st->oldest_created) {

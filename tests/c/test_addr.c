@@ -260,6 +260,9 @@ static void test_syntax_errors(void)
 	LIST_ERR("a@x.example (comment", "address list has an unbalanced '(' in '(comment'");
 	LIST_ERR("a@x.example (a (b)", "address list has an unbalanced '(' in '(a (b)'");
 	LIST_ERR("a@x.example (a \\)", "address list has an unbalanced '(' in '(a \\)'");
+	/* A backslash that ends the input quotes nothing: still unbalanced. */
+	LIST_ERR("a@x.example (a \\", "address list has an unbalanced '(' in '(a \\'");
+	LIST_ERR("\"a\\", "address list has an unbalanced '\"' in '\"a\\'");
 	LIST_ERR("Doe <j@y.example", "address list has an unbalanced '<' in '<j@y.example'");
 	LIST_ERR("Doe <j@y.example, k@z.example>", "unexpected ',' in 'Doe <j@y.example,'");
 	LIST_ERR("j@y.example>", "address list has an unbalanced '>' in 'j@y.example>'");

@@ -1,8 +1,10 @@
 /* test_headers.c: splitting mail()'s additional header block (smtp_core/smtp_headers.c). */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "smtp_buf.h"
 #include "smtp_headers.h"
 
 #define PARSE(l, text, err) smtp_headers_parse((l), (text), sizeof(text) - 1, (err))
@@ -260,8 +262,51 @@ static void test_until_text(void)
 	smtp_header_list_destroy(&l);
 }
 
+/* The growing array behind the header list (and the address list, the MIME
+ * plan and the spool listing): first size, doubling, contents kept. */
+static void test_grow_items(void)
+{
+	int *items = NULL, *grown;
+	size_t cap = 0, count, want = 4;
+
+	for (count = 0; count < 100; count++) {
+		grown = smtp_buf_grow_items(items, count, &cap, 4, sizeof(*items));
+		CHECK(grown != NULL);
+		if (grown == NULL) {
+			break;
+		}
+		items = grown;
+		items[count] = (int)count * 3;
+		/* Grown only when full: 4, 8, 16, ... */
+		if (count == want) {
+			want *= 2;
+		}
+		CHECK_INT(cap, want);
+	}
+	CHECK_INT(cap, 128);
+	for (count = 0; count < 100; count++) {
+		if (items[count] != (int)count * 3) {
+			break;
+		}
+	}
+	CHECK_INT(count, 100);
+	/* Room left: the same array, cap unchanged. */
+	CHECK(smtp_buf_grow_items(items, 100, &cap, 4, sizeof(*items)) == items);
+	CHECK_INT(cap, 128);
+	/* A size that would overflow: NULL, array and cap unchanged. */
+	CHECK(smtp_buf_grow_items(items, 128, &cap, 4, (size_t)-1 / 200) == NULL);
+	CHECK_INT(cap, 128);
+	free(items);
+	/* Doubling past SIZE_MAX: NULL before any realloc (a NULL array here, so
+	 * a wrapped size could not free anything). */
+	cap = (size_t)-1 / 2 + 1;
+	CHECK(smtp_buf_grow_items(NULL, cap, &cap, 4, 1) == NULL);
+	CHECK(cap == (size_t)-1 / 2 + 1);
+}
+
 int main(void)
 {
+	test_grow_items();
 	test_simple();
 	test_empty_and_trailing();
 	test_folding();

@@ -12,10 +12,44 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "smtp_buf.h"
 #include "smtp_limit.h"
 
 static char dir[256];
 static const char *KEY = "0123abcd";
+
+/* The one decimal reader of the rate log and the spool's records. */
+static void test_parse_u64(void)
+{
+	uint64_t v = 7;
+
+	CHECK(smtp_buf_parse_u64("0", 1, &v));
+	CHECK(v == 0);
+	CHECK(smtp_buf_parse_u64("1234567890123", 13, &v));
+	CHECK(v == 1234567890123ull);
+	/* Only len bytes are read: "42" of "42x". */
+	CHECK(smtp_buf_parse_u64("42x", 2, &v));
+	CHECK(v == 42);
+	CHECK(smtp_buf_parse_u64("00000000000000000009", 20, &v));
+	CHECK(v == 9);
+	CHECK(smtp_buf_parse_u64("18446744073709551615", 20, &v));
+	CHECK(v == UINT64_MAX);
+	/* Refused, and v left as it was. */
+	v = 7;
+	CHECK(!smtp_buf_parse_u64("18446744073709551616", 20, &v));
+	CHECK(!smtp_buf_parse_u64("99999999999999999999", 20, &v));
+	CHECK(!smtp_buf_parse_u64("000000000000000000001", 21, &v));
+	CHECK(!smtp_buf_parse_u64("", 0, &v));
+	CHECK(!smtp_buf_parse_u64("-5", 2, &v));
+	CHECK(!smtp_buf_parse_u64("+5", 2, &v));
+	CHECK(!smtp_buf_parse_u64(" 5", 2, &v));
+	CHECK(!smtp_buf_parse_u64("5 ", 2, &v));
+	CHECK(!smtp_buf_parse_u64("1a", 2, &v));
+	CHECK(!smtp_buf_parse_u64("/", 1, &v));
+	CHECK(!smtp_buf_parse_u64(":", 1, &v));
+	CHECK(!smtp_buf_parse_u64("1\0002", 3, &v));
+	CHECK(v == 7);
+}
 
 static void test_window_parse(void)
 {
@@ -202,6 +236,7 @@ int main(void)
 		return 1;
 	}
 	snprintf(dir, sizeof(dir), "%s", tmpl);
+	test_parse_u64();
 	test_window_parse();
 	test_window_admit();
 	test_window_format();

@@ -1,7 +1,9 @@
 /* test_mime.c: the MIME re-encoder: what is re-encoded, what is refused, and
  * decode(encode(x)) == x with no output line over 998 octets, checked with a
- * quoted-printable decoder written here (not the module's). */
+ * quoted-printable decoder written apart from the module (qp_decode.h, shared
+ * with tests/fuzz/fuzz_mime.c). */
 #include "check.h"
+#include "qp_decode.h"
 #include "smtp_canon.h"
 #include "smtp_mime.h"
 
@@ -64,75 +66,6 @@ static smtp_rc_t run(const char *msg, size_t len, size_t cut, bool declare, bool
 	return rc;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
-/* RFC 2045 6.7 decoding, strict: only uppercase "=XX", "=" CRLF soft breaks,
- * CRLF hard breaks, no trailing white space before a line end. -1 when the
- * text is no valid quoted-printable of this encoder's kind. */
-static long qp_decode(const char *p, size_t n, char *d)
-{
-	size_t i, o = 0, col = 0;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (c == '\r') {
-			if (i + 1 >= n || p[i + 1] != '\n' || (o > 0 && col > 0 && (p[i - 1] == ' ' || p[i - 1] == '\t'))) {
-				return -1;
-			}
-			d[o++] = '\r';
-			d[o++] = '\n';
-			i++;
-			col = 0;
-			continue;
-		}
-		if (c == '=') {
-			if (i + 2 < n && p[i + 1] == '\r' && p[i + 2] == '\n') {
-				if (col + 1 > 76) return -1;
-				i += 2;
-				col = 0;
-				continue;
-			}
-			if (i + 2 >= n || hexval(p[i + 1]) < 0 || hexval(p[i + 2]) < 0) {
-				return -1;
-			}
-			d[o++] = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
-			i += 2;
-			col += 3;
-		} else {
-			if (c == '\n' || c >= 0x80 || (c < 32 && c != '\t')) return -1;
-			d[o++] = (char)c;
-			col++;
-		}
-		if (col > 76) return -1;
-	}
-	if (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) return -1;
-	return (long)o;
-}
-
-/* Line ends made CRLF, as the canonicaliser sends any text. */
-static size_t crlf(const char *p, size_t n, char *d)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\r' || p[i] == '\n') {
-			d[o++] = '\r';
-			d[o++] = '\n';
-			if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
-				i++;
-			}
-		} else {
-			d[o++] = p[i];
-		}
-	}
-	return o;
-}
-
 /* Longest line of p[0..n) (any line end). */
 static size_t longest(const char *p, size_t n)
 {
@@ -146,18 +79,6 @@ static size_t longest(const char *p, size_t n)
 		}
 	}
 	return max;
-}
-
-static const char *find(const char *hay, size_t n, const char *needle)
-{
-	size_t k = strlen(needle), i;
-
-	for (i = 0; i + k <= n; i++) {
-		if (memcmp(hay + i, needle, k) == 0) {
-			return hay + i;
-		}
-	}
-	return NULL;
 }
 
 /* The part content of a (head, body) split output: decoded when the head says

@@ -63,6 +63,15 @@ static void check_has_(const char *file, int line, const char *hay, const char *
 /* The whole client transcript. */
 #define CHECK_WIRE(m, golden) CHECK_MEM((m).out, (m).out_len, (golden), sizeof(golden) - 1)
 
+/* The end of every scripted session: the server script was played to its
+ * last step, then the session and the transport are freed. A macro, so a
+ * failure names the test's line. */
+#define END_SESSION(s, m) do { \
+	CHECK_INT(mem_finish(&(m)), 0); \
+	smtp_session_free(s); \
+	mem_destroy(&(m)); \
+} while (0)
+
 static smtp_session_config_t cfg_starttls(void)
 {
 	smtp_session_config_t c;
@@ -250,9 +259,7 @@ static void test_starttls_forgets_auth(void)
 	check_dead(s, &m);
 	quit_and_check(s, &m, C_QUIT);
 	CHECK_WIRE(m, golden);
-	CHECK_INT(mem_finish(&m), 0);
-	smtp_session_free(s);
-	mem_destroy(&m);
+	END_SESSION(s, m);
 }
 
 /* No PIPELINING inside TLS (though offered before it): one command per write,
@@ -339,9 +346,7 @@ static void test_implicit_tls(void)
 	CHECK_INT(smtp_session_auth_mech(s), SMTP_AUTH_PLAIN);
 	quit_and_check(s, &m, C_QUIT);
 	CHECK_WIRE(m, golden);
-	CHECK_INT(mem_finish(&m), 0);
-	smtp_session_free(s);
-	mem_destroy(&m);
+	END_SESSION(s, m);
 }
 
 /* tls=none without a user: neither STARTTLS nor AUTH, though both are offered. */
@@ -461,9 +466,7 @@ static void test_no_helo_fallback(void)
 		} else {
 			CHECK_WIRE(m, golden);
 		}
-		CHECK_INT(mem_finish(&m), 0);
-		smtp_session_free(s);
-		mem_destroy(&m);
+		END_SESSION(s, m);
 	}
 }
 
@@ -492,9 +495,7 @@ static void test_starttls_not_offered(void)
 	CHECK_INT(m.writes, 1);
 	quit_and_check(s, &m, C_QUIT);
 	CHECK_WIRE(m, golden);
-	CHECK_INT(mem_finish(&m), 0);
-	smtp_session_free(s);
-	mem_destroy(&m);
+	END_SESSION(s, m);
 }
 
 static void test_starttls_refused(void)
@@ -520,9 +521,7 @@ static void test_starttls_refused(void)
 	check_dead(s, &m);
 	quit_and_check(s, &m, C_QUIT);
 	CHECK_WIRE(m, golden);
-	CHECK_INT(mem_finish(&m), 0);
-	smtp_session_free(s);
-	mem_destroy(&m);
+	END_SESSION(s, m);
 }
 
 /* CVE-2021-22947 style: plaintext queued behind the 220 must not be read as
@@ -564,9 +563,7 @@ static void test_starttls_injection(void)
 		check_dead(s, &m);
 		quit_and_check(s, &m, "");
 		CHECK_WIRE(m, golden);
-		CHECK_INT(mem_finish(&m), 0);
-		smtp_session_free(s);
-		mem_destroy(&m);
+		END_SESSION(s, m);
 	}
 }
 
@@ -594,9 +591,7 @@ static void test_starttls_handshake_fails(void)
 	check_dead(s, &m);
 	quit_and_check(s, &m, "");
 	CHECK_WIRE(m, golden);
-	CHECK_INT(mem_finish(&m), 0);
-	smtp_session_free(s);
-	mem_destroy(&m);
+	END_SESSION(s, m);
 }
 
 /* Runs one AUTH dialogue over implicit TLS: `script` fills the steps after EHLO. */
@@ -637,9 +632,7 @@ static void run_auth(const auth_case_t *ac, smtp_error_t *err, bool expect_quit)
 	CHECK(m.out_len >= strlen(C_EHLO) && memcmp(m.out, C_EHLO, strlen(C_EHLO)) == 0);
 	CHECK_MEM(m.out + strlen(C_EHLO), m.out_len - strlen(C_EHLO) - (expect_quit ? strlen(C_QUIT) : 0),
 	          ac->golden, strlen(ac->golden));
-	CHECK_INT(mem_finish(&m), 0);
-	smtp_session_free(s);
-	mem_destroy(&m);
+	END_SESSION(s, m);
 }
 
 static void test_auth_login(void)
@@ -886,9 +879,7 @@ static void test_auth_cleartext(void)
 			CHECK_WIRE(m, C_EHLO);
 			CHECK_INT(m.starttls_calls, 0);
 		}
-		CHECK_INT(mem_finish(&m), 0);
-		smtp_session_free(s);
-		mem_destroy(&m);
+		END_SESSION(s, m);
 	}
 }
 
@@ -921,9 +912,7 @@ static void test_greeting_refused(void)
 		CHECK_INT(m.out_len, 0);
 		check_dead(s, &m);
 		quit_and_check(s, &m, k == 0 ? "" : C_QUIT);
-		CHECK_INT(mem_finish(&m), 0);
-		smtp_session_free(s);
-		mem_destroy(&m);
+		END_SESSION(s, m);
 	}
 }
 
@@ -958,9 +947,7 @@ static void test_greeting_closed_ehlo_timeout(void)
 		check_dead(s, &m);
 		quit_and_check(s, &m, "");
 		CHECK_MEM(m.out, m.out_len, k == 0 ? "" : C_EHLO, k == 0 ? 0 : strlen(C_EHLO));
-		CHECK_INT(mem_finish(&m), 0);
-		smtp_session_free(s);
-		mem_destroy(&m);
+		END_SESSION(s, m);
 	}
 }
 
@@ -988,9 +975,7 @@ static void test_greeting_trickle_and_garbage(void)
 	check_dead(s, &m);
 	quit_and_check(s, &m, "");
 	CHECK_WIRE(m, C_EHLO);
-	CHECK_INT(mem_finish(&m), 0);
-	smtp_session_free(s);
-	mem_destroy(&m);
+	END_SESSION(s, m);
 }
 
 /* A write failure while sending EHLO. */
@@ -1012,9 +997,7 @@ static void test_write_fails(void)
 	quit_and_check(s, &m, "");
 	CHECK_INT(m.writes, 1);
 	CHECK_INT(m.out_len, 0);
-	CHECK_INT(mem_finish(&m), 0);
-	smtp_session_free(s);
-	mem_destroy(&m);
+	END_SESSION(s, m);
 }
 
 #define EHLO_PIPE "250-mx.example.net\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES\r\n"
@@ -1323,9 +1306,7 @@ static void test_auth_pipelined_login(void)
 	s = smtp_session_new(&c, &t);
 	CHECK_INT(smtp_session_open(s, &err), SMTP_OK);
 	quit_and_check(s, &m, C_QUIT);
-	CHECK_INT(mem_finish(&m), 0);
-	smtp_session_free(s);
-	mem_destroy(&m);
+	END_SESSION(s, m);
 }
 
 /* MAIL FROM refused without pipelining: nothing else is sent. */
@@ -1680,9 +1661,7 @@ static void test_crlf_in_helo(void)
 	check_dead(s, &m);
 	smtp_session_quit(s);
 	CHECK_INT(m.out_len, 0);
-	CHECK_INT(mem_finish(&m), 0);
-	smtp_session_free(s);
-	mem_destroy(&m);
+	END_SESSION(s, m);
 }
 
 /* An address longer than a command line allows. */
@@ -1753,9 +1732,7 @@ static void test_state(void)
 	s = smtp_session_new(&c, &t);
 	smtp_session_quit(s);
 	CHECK_INT(m.writes, 0);
-	CHECK_INT(mem_finish(&m), 0);
-	smtp_session_free(s);
-	mem_destroy(&m);
+	END_SESSION(s, m);
 }
 
 /* A 1 MB message with long lines, many lines, lines of dots, in pieces split

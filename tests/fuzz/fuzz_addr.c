@@ -22,7 +22,7 @@
 #include "smtp_addr.h"
 #include "smtp_idna.h"
 
-#define REQUIRE(cond) do { if (!(cond)) { __builtin_trap(); } } while (0)
+#include "fuzz_check.h"
 
 static void check_error(const smtp_error_t *err, smtp_rc_t rc)
 {

@@ -25,22 +25,7 @@
 
 #include "smtp_canon.h"
 
-/* RFC 5321 4.5.3.1.6: a text line is at most 1000 octets with its CRLF. A
- * number, not SMTP_TEXT_LINE_MAX: the checker must not move with the code. */
-#define TEXT_LINE_LIMIT 998
-
-#define REQUIRE(cond) do { if (!(cond)) { __builtin_trap(); } } while (0)
-
-static uint32_t rng_next(uint32_t *s)
-{
-	/* xorshift32: deterministic per input, so a crash reproduces. */
-	uint32_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*s = x;
-	return x;
-}
+#include "fuzz_check.h"
 
 /* The input with line ends normalised to CRLF (an unterminated last line
  * gets one), written to norm; returns its length. Also reports the number of

@@ -32,7 +32,7 @@
 #include "smtp_headers.h"
 #include "smtp_message.h"
 
-#define REQUIRE(cond) do { if (!(cond)) { __builtin_trap(); } } while (0)
+#include "fuzz_check.h"
 
 static void check_message(const smtp_error_t *err)
 {

@@ -19,7 +19,7 @@
 
 #include "smtp_oauth.h"
 
-#define REQUIRE(cond) do { if (!(cond)) { __builtin_trap(); } } while (0)
+#include "fuzz_check.h"
 
 typedef struct {
 	smtp_rc_t rc;

@@ -20,7 +20,7 @@
 #include "smtp_ehlo.h"
 #include "smtp_reply.h"
 
-#define REQUIRE(cond) do { if (!(cond)) { __builtin_trap(); } } while (0)
+#include "fuzz_check.h"
 
 typedef struct {
 	uint64_t hash;      /* FNV-1a over every reply, its end offset and the final error */
