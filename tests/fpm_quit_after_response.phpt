@@ -26,14 +26,15 @@ $f = fault_start([['greet'], ['ehlo', []], ['mail_ok'], ['rcpt_ok'], ['data_ok']
 $fpm = fpm_start();
 $page = $fpm['dir'] . '/page.php';
 file_put_contents($page, '<?php
-class SlowWriter extends SessionHandler {
-    public function open($path, $name): bool { return true; }
+class SlowWriter implements SessionHandlerInterface {
+    public function open(string $path, string $name): bool { return true; }
     public function close(): bool { return true; }
-    public function read($id): string|false { return ""; }
-    public function write($id, $data): bool { usleep(500000); return true; }
-    public function destroy($id): bool { return true; }
-    public function gc($max): int|false { return 0; }
+    public function read(string $id): string|false { return ""; }
+    public function write(string $id, string $data): bool { usleep(500000); return true; }
+    public function destroy(string $id): bool { return true; }
+    public function gc(int $max): int|false { return 0; }
 }
+ini_set("session.use_cookies", "0");
 session_set_save_handler(new SlowWriter(), false);
 session_id("fpmquit");
 session_start();
