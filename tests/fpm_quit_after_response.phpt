@@ -26,7 +26,10 @@ $f = fault_start([['greet'], ['ehlo', []], ['mail_ok'], ['rcpt_ok'], ['data_ok']
 $fpm = fpm_start();
 $page = $fpm['dir'] . '/page.php';
 file_put_contents($page, '<?php
-class SlowWriter implements SessionHandlerInterface {
+class SlowWriter implements SessionHandlerInterface, SessionIdInterface, SessionUpdateTimestampHandlerInterface {
+    public function create_sid(): string { return "fpmquit"; }
+    public function validateId(string $id): bool { return true; }
+    public function updateTimestamp(string $id, string $data): bool { usleep(500000); return true; }
     public function open(string $path, string $name): bool { return true; }
     public function close(): bool { return true; }
     public function read(string $id): string|false { return ""; }
@@ -41,7 +44,7 @@ session_start();
 $_SESSION["n"] = 1;
 $r = smtp_send("rcpt@example.org", "fpm", "Hello\r\n", [], ["host" => "127.0.0.1", "port" => (int)$_GET["port"],
     "tls" => "none", "helo" => "client.test", "from" => "sender@example.org", "timeout" => 5]);
-echo "sent: ", is_array($r) ? "yes" : "no", "\n";
+echo "sent: ", is_array($r) ? "yes" : "no", ", session: ", session_status() === PHP_SESSION_ACTIVE ? "active" : "none", "\n";
 ');
 
 $events = $f['transcript'] . '.events';
@@ -62,7 +65,7 @@ fpm_stop($fpm);
 ?>
 --EXPECT--
 response ended: true
-body: sent: yes
+body: sent: yes, session: active
 the relay had the QUIT when the response ended: false
 conn 1 offset 0
 data received
