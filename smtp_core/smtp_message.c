@@ -377,11 +377,10 @@ static size_t utf8_invalid_at(const unsigned char *u, size_t n)
 
 /* RFC 2047: "Field: " then B-encoded words in charset, each at most
  * SMTP_EWORD_MAX long, each line at most SMTP_EWORD_LINE_MAX; words go on
- * continuation lines, tail after the last. UTF-8 words hold whole characters
- * (2047 5); other charsets come here only when single-octet, where every
- * octet is one. */
-static void put_encoded_words(writer_t *w, const char *field, const smtp_buf_t *text, const char *charset, bool utf8,
-                              const char *tail)
+ * continuation lines; the caller ends the field. UTF-8 words hold whole
+ * characters (2047 5); other charsets come here only when single-octet, where
+ * every octet is one. */
+static void put_encoded_words(writer_t *w, const char *field, const smtp_buf_t *text, const char *charset, bool utf8)
 {
 	const unsigned char *u = (const unsigned char *)text->data;
 	size_t i, prefix = strlen(field) + 2;
@@ -415,13 +414,12 @@ static void put_encoded_words(writer_t *w, const char *field, const smtp_buf_t *
 			prefix = 1;
 		}
 	}
-	puts_(w, tail);
-	puts_(w, "\r\n");
 }
 
 static void put_encoded_subject(writer_t *w, const smtp_buf_t *text, const char *charset, bool utf8)
 {
-	put_encoded_words(w, "Subject", text, charset, utf8, "");
+	put_encoded_words(w, "Subject", text, charset, utf8);
+	puts_(w, "\r\n");
 }
 
 /*
@@ -443,7 +441,8 @@ static smtp_rc_t put_from(writer_t *w, const char *from, const char *addr, smtp_
 		puts_(w, "\r\n");
 		return SMTP_OK;
 	}
-	/* name-addr: the display name is what stands before the last '<'. */
+	/* name-addr: the display name is what stands before the last '<',
+	 * without its quotes; a quoted-pair stands for its second character. */
 	for (lt = n; lt > 0 && from[lt - 1] != '<'; lt--) {
 	}
 	a = 0;
@@ -458,30 +457,24 @@ static smtp_rc_t put_from(writer_t *w, const char *from, const char *addr, smtp_
 		a++;
 		b--;
 	}
-	if (a == b) {
-		puts_(w, "From: ");
-		puts_(w, addr);
-		puts_(w, "\r\n");
-		return SMTP_OK;
-	}
 	smtp_buf_init(&name, n);
 	for (; a < b; a++) {
-		/* A quoted-pair stands for its second character. */
-		if (from[a] == '\\' && a + 1 < b) {
-			a++;
-		}
+		a += from[a] == '\\' && a + 1 < b;
 		if (smtp_buf_append(&name, from + a, 1) != SMTP_OK) {
 			smtp_buf_destroy(&name);
 			return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
 		}
 	}
-	if (utf8_invalid_at((const unsigned char *)name.data, name.len) != name.len) {
-		/* Another 8-bit charset, which no label names: the address alone, as
-		 * before display names were kept, rather than a mail refused. */
+	if (name.len == 0 || utf8_invalid_at((const unsigned char *)name.data, name.len) != name.len) {
+		/* No name, or one in another 8-bit charset, which no label names:
+		 * the address alone, rather than a mail refused. */
 		puts_(w, "From: ");
 		puts_(w, addr);
 		puts_(w, "\r\n");
-	} else if (is_ascii(name.data, name.len)) {
+		smtp_buf_destroy(&name);
+		return SMTP_OK;
+	}
+	if (is_ascii(name.data, name.len)) {
 		/* Only the address needed rewriting: the name goes as a quoted string. */
 		size_t i;
 		puts_(w, "From: \"");
@@ -491,21 +484,13 @@ static smtp_rc_t put_from(writer_t *w, const char *from, const char *addr, smtp_
 			}
 			put(w, name.data + i, 1);
 		}
-		puts_(w, "\" <");
-		puts_(w, addr);
-		puts_(w, ">\r\n");
+		put(w, "\"", 1);
 	} else {
-		smtp_buf_t tail;
-		smtp_buf_init(&tail, strlen(addr) + 4);
-		if (smtp_buf_append_str(&tail, " <") != SMTP_OK || smtp_buf_append_str(&tail, addr) != SMTP_OK ||
-		    smtp_buf_append_str(&tail, ">") != SMTP_OK) {
-			smtp_buf_destroy(&tail);
-			smtp_buf_destroy(&name);
-			return smtp_error_set(err, SMTP_E_NOMEM, SMTP_STAGE_MESSAGE, 0, "out of memory");
-		}
-		put_encoded_words(w, "From", &name, "UTF-8", true, tail.data);
-		smtp_buf_destroy(&tail);
+		put_encoded_words(w, "From", &name, "UTF-8", true);
 	}
+	puts_(w, " <");
+	puts_(w, addr);
+	puts_(w, ">\r\n");
 	smtp_buf_destroy(&name);
 	return SMTP_OK;
 }
